@@ -1,0 +1,185 @@
+//! The JWS algorithms authprobe knows (RFC 7518 §3, RFC 8037 §3.1) and what each demands of a key.
+//!
+//! `alg` values are case-sensitive strings (RFC 7515 §4.1.1): `"none"`, `"None"` and `" EdDSA"` are
+//! all simply not one of these, so the lookup is an exact match and nothing is normalised.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A JWS signature algorithm. `none` is deliberately absent: it can never be represented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Algorithm {
+    EdDSA,
+    ES256,
+    ES384,
+    ES512,
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    HS256,
+    HS384,
+    HS512,
+}
+
+/// The key family an algorithm needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFamily {
+    /// `kty: OKP`, `crv: Ed25519`.
+    Ed25519,
+    /// `kty: EC` on the given curve.
+    Ec(Curve),
+    /// `kty: RSA`, at least 2048 bits.
+    Rsa,
+    /// `kty: oct`, a configured shared secret.
+    Hmac,
+}
+
+/// NIST curves used by ES256/384/512.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl Curve {
+    /// The JWK `crv` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Curve::P256 => "P-256",
+            Curve::P384 => "P-384",
+            Curve::P521 => "P-521",
+        }
+    }
+    /// Length of one coordinate (and of r and s) in bytes.
+    pub fn coordinate_len(self) -> usize {
+        match self {
+            Curve::P256 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        }
+    }
+    /// Parses a JWK `crv` value exactly.
+    pub fn from_name(name: &str) -> Option<Curve> {
+        match name {
+            "P-256" => Some(Curve::P256),
+            "P-384" => Some(Curve::P384),
+            "P-521" => Some(Curve::P521),
+            _ => None,
+        }
+    }
+}
+
+impl Algorithm {
+    /// Every algorithm, in a stable order.
+    pub const ALL: [Algorithm; 13] = [
+        Algorithm::EdDSA,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::ES512,
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::HS256,
+        Algorithm::HS384,
+        Algorithm::HS512,
+    ];
+
+    /// The registered `alg` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::EdDSA => "EdDSA",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::ES512 => "ES512",
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::HS256 => "HS256",
+            Algorithm::HS384 => "HS384",
+            Algorithm::HS512 => "HS512",
+        }
+    }
+
+    /// Exact, case-sensitive lookup of an `alg` header value.
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The key family this algorithm may be used with.
+    pub fn key_family(self) -> KeyFamily {
+        match self {
+            Algorithm::EdDSA => KeyFamily::Ed25519,
+            Algorithm::ES256 => KeyFamily::Ec(Curve::P256),
+            Algorithm::ES384 => KeyFamily::Ec(Curve::P384),
+            Algorithm::ES512 => KeyFamily::Ec(Curve::P521),
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => KeyFamily::Rsa,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => KeyFamily::Hmac,
+        }
+    }
+
+    /// Output length of the hash behind the algorithm, in bytes (EdDSA: SHA-512).
+    pub fn hash_len(self) -> usize {
+        match self {
+            Algorithm::ES256 | Algorithm::RS256 | Algorithm::PS256 | Algorithm::HS256 => 32,
+            Algorithm::ES384 | Algorithm::RS384 | Algorithm::PS384 | Algorithm::HS384 => 48,
+            Algorithm::EdDSA
+            | Algorithm::ES512
+            | Algorithm::RS512
+            | Algorithm::PS512
+            | Algorithm::HS512 => 64,
+        }
+    }
+
+    /// True for the HMAC algorithms, which need a configured shared secret.
+    pub fn is_symmetric(self) -> bool {
+        self.key_family() == KeyFamily::Hmac
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An `alg` name that is not a supported algorithm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown or unsupported algorithm {0:?}")]
+pub struct UnknownAlgorithm(pub String);
+
+impl FromStr for Algorithm {
+    type Err = UnknownAlgorithm;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Algorithm::from_name(s).ok_or_else(|| UnknownAlgorithm(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_case_sensitive() {
+        for alg in Algorithm::ALL {
+            assert_eq!(Algorithm::from_name(alg.name()), Some(alg));
+        }
+        for bad in ["none", "None", "eddsa", " EdDSA", "EdDSA\0", "HS1", ""] {
+            assert_eq!(Algorithm::from_name(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Imported key material and the signature primitives behind each algorithm.
+//!
+//! Ed25519 goes through ed25519-dalek's `verify_strict` (canonical S, no small-order A or R,
+//! RFC 8032 §5.1.7 plus the "Taming the many EdDSAs" checks). ECDSA, RSA and HMAC go through
+//! aws-lc-rs: fixed-length r‖s (RFC 7518 §3.4) with 0 < r, s < n, PKCS#1 v1.5 and PSS with the
+//! salt as long as the hash (RFC 7518 §3.5) for 2048–8192-bit moduli, and a constant-time MAC
+//! comparison. Parsed public keys are cached so each verification skips re-importing the key.
+
+use super::{roca, KeyError};
+use crate::algorithm::{Algorithm, Curve, KeyFamily};
+use aws_lc_rs::hmac;
+use aws_lc_rs::signature::{self as sig, ParsedPublicKey, RsaPublicKeyComponents};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The verification material of one key.
+pub enum KeyMaterial {
+    /// An Ed25519 public key, already checked not to be of small order.
+    Ed25519(ed25519_dalek::VerifyingKey),
+    /// An ECDSA public key, already checked to lie on its curve.
+    Ec {
+        curve: Curve,
+        /// The uncompressed point `04 ‖ x ‖ y`.
+        point: Vec<u8>,
+        parsed: ParsedPublicKey,
+    },
+    /// An RSA public key of 2048–8192 bits.
+    Rsa(Box<RsaKey>),
+    /// A configured HMAC secret.
+    Hmac(Vec<u8>),
+}
+
+/// RSA public components and one parsed key per algorithm, built on first use.
+pub struct RsaKey {
+    pub n: Vec<u8>,
+    pub e: Vec<u8>,
+    parsed: [OnceLock<Option<ParsedPublicKey>>; 6],
+}
+
+impl fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyMaterial::Ed25519(_) => f.write_str("Ed25519"),
+            KeyMaterial::Ec { curve, .. } => write!(f, "EC {}", curve.name()),
+            KeyMaterial::Rsa(k) => write!(f, "RSA {} bits", modulus_bits(&k.n)),
+            KeyMaterial::Hmac(s) => write!(f, "HMAC secret of {} bytes", s.len()),
+        }
+    }
+}
+
+fn modulus_bits(n: &[u8]) -> usize {
+    n.first()
+        .map_or(0, |b| n.len() * 8 - b.leading_zeros() as usize)
+}
+
+impl KeyMaterial {
+    pub(super) fn ed25519(x: &[u8]) -> Result<KeyMaterial, KeyError> {
+        let bytes: [u8; 32] = x.try_into().map_err(|_| KeyError::InvalidPoint)?;
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::InvalidPoint)?;
+        if key.is_weak() {
+            return Err(KeyError::WeakEd25519);
+        }
+        Ok(KeyMaterial::Ed25519(key))
+    }
+
+    pub(super) fn ec(curve: Curve, x: &[u8], y: &[u8]) -> Result<KeyMaterial, KeyError> {
+        let mut point = Vec::with_capacity(1 + x.len() + y.len());
+        point.push(0x04);
+        point.extend_from_slice(x);
+        point.extend_from_slice(y);
+        let parsed = ParsedPublicKey::new(ecdsa_params(curve), &point)
+            .map_err(|_| KeyError::InvalidPoint)?;
+        Ok(KeyMaterial::Ec {
+            curve,
+            point,
+            parsed,
+        })
+    }
+
+    pub(super) fn rsa(n: &[u8], e: &[u8]) -> Result<KeyMaterial, KeyError> {
+        let bits = modulus_bits(n);
+        if bits < 2048 {
+            return Err(KeyError::RsaTooSmall { bits });
+        }
+        if bits > 8192 {
+            return Err(KeyError::RsaTooLarge { bits });
+        }
+        if n.last().is_none_or(|b| b & 1 == 0) {
+            return Err(KeyError::RsaEvenModulus);
+        }
+        let e_is_valid = e.len() <= 4
+            && e.last().is_some_and(|b| b & 1 == 1)
+            && e.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b)) >= 3;
+        if !e_is_valid {
+            return Err(KeyError::RsaBadExponent);
+        }
+        if roca::has_roca_fingerprint(n) {
+            return Err(KeyError::RsaRoca);
+        }
+        // Make sure aws-lc accepts the components now rather than at the first token.
+        RsaPublicKeyComponents { n, e }
+            .to_parsed_public_key(&sig::RSA_PKCS1_2048_8192_SHA256)
+            .map_err(|_| KeyError::InvalidPoint)?;
+        Ok(KeyMaterial::Rsa(Box::new(RsaKey {
+            n: n.to_vec(),
+            e: e.to_vec(),
+            parsed: Default::default(),
+        })))
+    }
+
+    pub(super) fn hmac(secret: &[u8]) -> Result<KeyMaterial, KeyError> {
+        if secret.is_empty() {
+            return Err(KeyError::EmptySecret);
+        }
+        Ok(KeyMaterial::Hmac(secret.to_vec()))
+    }
+
+    /// The key's family.
+    pub fn family(&self) -> KeyFamily {
+        match self {
+            KeyMaterial::Ed25519(_) => KeyFamily::Ed25519,
+            KeyMaterial::Ec { curve, .. } => KeyFamily::Ec(*curve),
+            KeyMaterial::Rsa(_) => KeyFamily::Rsa,
+            KeyMaterial::Hmac(_) => KeyFamily::Hmac,
+        }
+    }
+
+    /// True when `alg` needs exactly this key type (and curve).
+    pub fn family_matches(&self, alg: Algorithm) -> bool {
+        alg.key_family() == self.family()
+    }
+
+    /// The RSA modulus length in bits, for RSA keys.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        match self {
+            KeyMaterial::Rsa(k) => Some(modulus_bits(&k.n)),
+            _ => None,
+        }
+    }
+
+    /// Verifies a signature. Any length that the algorithm does not define fails.
+    pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        match (self, alg) {
+            (KeyMaterial::Ed25519(key), Algorithm::EdDSA) => {
+                let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+                    return false;
+                };
+                key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&bytes))
+                    .is_ok()
+            }
+            (KeyMaterial::Ec { curve, parsed, .. }, _) => {
+                signature.len() == 2 * curve.coordinate_len()
+                    && parsed.verify_sig(message, signature).is_ok()
+            }
+            (KeyMaterial::Rsa(key), _) => {
+                let Some(slot) = rsa_slot(alg) else {
+                    return false;
+                };
+                if signature.len() != key.n.len() {
+                    return false;
+                }
+                let parsed = key.parsed[slot].get_or_init(|| {
+                    RsaPublicKeyComponents {
+                        n: &key.n,
+                        e: &key.e,
+                    }
+                    .to_parsed_public_key(RSA_PARAMS[slot])
+                    .ok()
+                });
+                parsed
+                    .as_ref()
+                    .is_some_and(|p| p.verify_sig(message, signature).is_ok())
+            }
+            (KeyMaterial::Hmac(secret), _) => {
+                let Some(algorithm) = hmac_algorithm(alg) else {
+                    return false;
+                };
+                let key = hmac::Key::new(algorithm, secret);
+                hmac::verify(&key, message, signature).is_ok()
+            }
+            _ => false,
+        }
+    }
+}
+
+fn ecdsa_params(curve: Curve) -> &'static sig::EcdsaVerificationAlgorithm {
+    match curve {
+        Curve::P256 => &sig::ECDSA_P256_SHA256_FIXED,
+        Curve::P384 => &sig::ECDSA_P384_SHA384_FIXED,
+        Curve::P521 => &sig::ECDSA_P521_SHA512_FIXED,
+    }
+}
+
+static RSA_PARAMS: [&sig::RsaParameters; 6] = [
+    &sig::RSA_PKCS1_2048_8192_SHA256,
+    &sig::RSA_PKCS1_2048_8192_SHA384,
+    &sig::RSA_PKCS1_2048_8192_SHA512,
+    &sig::RSA_PSS_2048_8192_SHA256,
+    &sig::RSA_PSS_2048_8192_SHA384,
+    &sig::RSA_PSS_2048_8192_SHA512,
+];
+
+fn rsa_slot(alg: Algorithm) -> Option<usize> {
+    Some(match alg {
+        Algorithm::RS256 => 0,
+        Algorithm::RS384 => 1,
+        Algorithm::RS512 => 2,
+        Algorithm::PS256 => 3,
+        Algorithm::PS384 => 4,
+        Algorithm::PS512 => 5,
+        _ => return None,
+    })
+}
+
+fn hmac_algorithm(alg: Algorithm) -> Option<hmac::Algorithm> {
+    match alg {
+        Algorithm::HS256 => Some(hmac::HMAC_SHA256),
+        Algorithm::HS384 => Some(hmac::HMAC_SHA384),
+        Algorithm::HS512 => Some(hmac::HMAC_SHA512),
+        _ => None,
+    }
+}

@@ -1,0 +1,253 @@
+//! Signing keys the harness holds: the sample issuer behind the fixtures, the mock Better Auth's
+//! issuer, and the attacker keys the forge signs with. Verification never uses this module.
+
+use crate::algorithm::{Algorithm, Curve, KeyFamily};
+use crate::base64url;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair as _};
+use aws_lc_rs::{hmac, rsa};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why a key cannot be made or cannot sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    #[error("{alg} cannot be used with a {family:?} key")]
+    WrongKey { alg: Algorithm, family: KeyFamily },
+    #[error("private JWK is unusable: {0}")]
+    BadPrivateJwk(String),
+    #[error("the crypto library refused: {0}")]
+    Crypto(&'static str),
+}
+
+/// A private key (or shared secret) that can sign JWS.
+pub enum SigningKey {
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+    Ec { curve: Curve, pair: EcdsaKeyPair },
+    Rsa(rsa::KeyPair),
+    Hmac(Vec<u8>),
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey({:?})", self.family())
+    }
+}
+
+impl SigningKey {
+    /// A fresh random key of the family (RSA: 2048 bits; HMAC: 64 random bytes).
+    pub fn generate(family: KeyFamily) -> Result<SigningKey, SignError> {
+        let rng = SystemRandom::new();
+        Ok(match family {
+            KeyFamily::Ed25519 => {
+                let mut seed = [0u8; 32];
+                rng.fill(&mut seed).map_err(|_| SignError::Crypto("rng"))?;
+                SigningKey::ed25519_from_seed(seed)
+            }
+            KeyFamily::Ec(curve) => SigningKey::Ec {
+                curve,
+                pair: EcdsaKeyPair::generate(ecdsa_signing(curve))
+                    .map_err(|_| SignError::Crypto("ECDSA key generation"))?,
+            },
+            KeyFamily::Rsa => SigningKey::Rsa(
+                rsa::KeyPair::generate(rsa::KeySize::Rsa2048)
+                    .map_err(|_| SignError::Crypto("RSA key generation"))?,
+            ),
+            KeyFamily::Hmac => {
+                let mut secret = vec![0u8; 64];
+                rng.fill(&mut secret)
+                    .map_err(|_| SignError::Crypto("rng"))?;
+                SigningKey::Hmac(secret)
+            }
+        })
+    }
+
+    /// An Ed25519 key from its 32-byte seed (the JWK `d`).
+    pub fn ed25519_from_seed(seed: [u8; 32]) -> SigningKey {
+        SigningKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
+    /// An HMAC secret.
+    pub fn hmac(secret: &[u8]) -> SigningKey {
+        SigningKey::Hmac(secret.to_vec())
+    }
+
+    /// Imports a private JWK: OKP Ed25519 (`d`), EC (`d`, `x`, `y`) or oct (`k`).
+    pub fn from_private_jwk(jwk: &Map<String, Value>) -> Result<SigningKey, SignError> {
+        let member = |name: &str| -> Result<Vec<u8>, SignError> {
+            let text = jwk.get(name).and_then(Value::as_str).ok_or_else(|| {
+                SignError::BadPrivateJwk(format!("missing string member {name:?}"))
+            })?;
+            base64url::decode(text.as_bytes())
+                .map_err(|e| SignError::BadPrivateJwk(format!("{name}: {e}")))
+        };
+        let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
+        let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or_default();
+        match (kty, crv) {
+            ("OKP", "Ed25519") => {
+                let seed: [u8; 32] = member("d")?
+                    .try_into()
+                    .map_err(|_| SignError::BadPrivateJwk("d must be 32 bytes".into()))?;
+                let key = SigningKey::ed25519_from_seed(seed);
+                if let Ok(x) = member("x") {
+                    if key.ed25519_public() != Some(x) {
+                        return Err(SignError::BadPrivateJwk("x does not match d".into()));
+                    }
+                }
+                Ok(key)
+            }
+            ("EC", name) => {
+                let curve = Curve::from_name(name)
+                    .ok_or_else(|| SignError::BadPrivateJwk(format!("curve {name:?}")))?;
+                let mut point = vec![0x04];
+                point.extend(member("x")?);
+                point.extend(member("y")?);
+                let pair = EcdsaKeyPair::from_private_key_and_public_key(
+                    ecdsa_signing(curve),
+                    &member("d")?,
+                    &point,
+                )
+                .map_err(|_| SignError::BadPrivateJwk("EC key rejected".into()))?;
+                Ok(SigningKey::Ec { curve, pair })
+            }
+            ("oct", _) => Ok(SigningKey::Hmac(member("k")?)),
+            _ => Err(SignError::BadPrivateJwk(format!(
+                "unsupported kty/crv {kty:?}/{crv:?}"
+            ))),
+        }
+    }
+
+    /// The key's family.
+    pub fn family(&self) -> KeyFamily {
+        match self {
+            SigningKey::Ed25519(_) => KeyFamily::Ed25519,
+            SigningKey::Ec { curve, .. } => KeyFamily::Ec(*curve),
+            SigningKey::Rsa(_) => KeyFamily::Rsa,
+            SigningKey::Hmac(_) => KeyFamily::Hmac,
+        }
+    }
+
+    fn ed25519_public(&self) -> Option<Vec<u8>> {
+        match self {
+            SigningKey::Ed25519(k) => Some(k.verifying_key().to_bytes().to_vec()),
+            _ => None,
+        }
+    }
+
+    /// The public JWK (for HMAC, the `oct` JWK with its secret, as a secret key set holds it).
+    pub fn public_jwk(&self, kid: Option<&str>, alg: Option<Algorithm>) -> Map<String, Value> {
+        let mut jwk = Map::new();
+        match self {
+            SigningKey::Ed25519(k) => {
+                jwk.insert("kty".into(), "OKP".into());
+                jwk.insert("crv".into(), "Ed25519".into());
+                jwk.insert(
+                    "x".into(),
+                    base64url::encode(k.verifying_key().to_bytes()).into(),
+                );
+            }
+            SigningKey::Ec { curve, pair } => {
+                let point = pair.public_key().as_ref();
+                let n = curve.coordinate_len();
+                jwk.insert("kty".into(), "EC".into());
+                jwk.insert("crv".into(), curve.name().into());
+                jwk.insert("x".into(), base64url::encode(&point[1..1 + n]).into());
+                jwk.insert("y".into(), base64url::encode(&point[1 + n..]).into());
+            }
+            SigningKey::Rsa(pair) => {
+                let public = pair.public_key();
+                jwk.insert("kty".into(), "RSA".into());
+                jwk.insert(
+                    "n".into(),
+                    base64url::encode(public.modulus().big_endian_without_leading_zero()).into(),
+                );
+                jwk.insert(
+                    "e".into(),
+                    base64url::encode(public.exponent().big_endian_without_leading_zero()).into(),
+                );
+            }
+            SigningKey::Hmac(secret) => {
+                jwk.insert("kty".into(), "oct".into());
+                jwk.insert("k".into(), base64url::encode(secret).into());
+            }
+        }
+        if let Some(alg) = alg {
+            jwk.insert("alg".into(), alg.name().into());
+        }
+        if let Some(kid) = kid {
+            jwk.insert("kid".into(), kid.into());
+        }
+        jwk
+    }
+
+    /// Signs `message` with `alg`, which must fit the key's family.
+    pub fn sign(&self, alg: Algorithm, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        if alg.key_family() != self.family() {
+            return Err(SignError::WrongKey {
+                alg,
+                family: self.family(),
+            });
+        }
+        let rng = SystemRandom::new();
+        match self {
+            SigningKey::Ed25519(k) => {
+                use ed25519_dalek::Signer as _;
+                Ok(k.sign(message).to_bytes().to_vec())
+            }
+            SigningKey::Ec { pair, .. } => pair
+                .sign(&rng, message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| SignError::Crypto("ECDSA signing")),
+            SigningKey::Rsa(pair) => {
+                let encoding: &'static dyn sig::RsaEncoding = match alg {
+                    Algorithm::RS256 => &sig::RSA_PKCS1_SHA256,
+                    Algorithm::RS384 => &sig::RSA_PKCS1_SHA384,
+                    Algorithm::RS512 => &sig::RSA_PKCS1_SHA512,
+                    Algorithm::PS256 => &sig::RSA_PSS_SHA256,
+                    Algorithm::PS384 => &sig::RSA_PSS_SHA384,
+                    _ => &sig::RSA_PSS_SHA512,
+                };
+                let mut out = vec![0u8; pair.public_modulus_len()];
+                pair.sign(encoding, &rng, message, &mut out)
+                    .map_err(|_| SignError::Crypto("RSA signing"))?;
+                Ok(out)
+            }
+            SigningKey::Hmac(secret) => {
+                let algorithm = match alg {
+                    Algorithm::HS256 => hmac::HMAC_SHA256,
+                    Algorithm::HS384 => hmac::HMAC_SHA384,
+                    _ => hmac::HMAC_SHA512,
+                };
+                Ok(hmac::sign(&hmac::Key::new(algorithm, secret), message)
+                    .as_ref()
+                    .to_vec())
+            }
+        }
+    }
+}
+
+fn ecdsa_signing(curve: Curve) -> &'static sig::EcdsaSigningAlgorithm {
+    match curve {
+        Curve::P256 => &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+        Curve::P384 => &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+        Curve::P521 => &sig::ECDSA_P521_SHA512_FIXED_SIGNING,
+    }
+}
+
+/// Builds a compact JWS from raw header and payload JSON bytes, signing with `key` under `alg`.
+/// The JSON is encoded exactly as given (member order, spacing and duplicates included).
+pub fn sign_compact(
+    header_json: &[u8],
+    payload: &[u8],
+    key: &SigningKey,
+    alg: Algorithm,
+) -> Result<String, SignError> {
+    let signing_input = format!(
+        "{}.{}",
+        base64url::encode(header_json),
+        base64url::encode(payload)
+    );
+    let signature = key.sign(alg, signing_input.as_bytes())?;
+    Ok(format!("{signing_input}.{}", base64url::encode(signature)))
+}

@@ -1,0 +1,322 @@
+//! The reference validator: a compact JWS in, verified claims or one [`Rejection`] out.
+//!
+//! The checks run in the order that specs/002-auth-security-integration/spec.md §4 fixes, and
+//! the first failure decides the verdict: structure, then header rules, then the algorithm, the
+//! key and the signature, and only then the claims. So an expired token with a bad signature is
+//! an `INVALID_SIGNATURE`, never a `TOKEN_EXPIRED` (RFC 8725 §3.1; CVE-2024-51744), and a token
+//! that fails to parse never reaches a key-set lookup. Every [`RejectionKind`] maps to exactly
+//! one code of the error contract.
+
+mod claims;
+mod clock;
+mod policy;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use policy::{
+    Policy, DEFAULT_LEEWAY_SECS, FORBIDDEN_HEADER_PARAMETERS, REGISTERED_HEADER_PARAMETERS,
+};
+
+use crate::algorithm::Algorithm;
+use crate::contract::ErrorCode;
+use crate::jwk::remote::RemoteKeySet;
+use crate::jwk::{KeySet, SelectError};
+use crate::token::Token;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The kinds of rejection the validator produces; one per contract code it can yield.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectionKind {
+    MalformedToken,
+    ForbiddenHeaderParameter,
+    InvalidTokenType,
+    AlgorithmNotAllowed,
+    UnknownKeyId,
+    KeySetUnavailable,
+    InvalidSignature,
+    InvalidClaim,
+    TokenIssuedInFuture,
+    TokenNotYetValid,
+    TokenExpired,
+    TokenLifetimeExceeded,
+    InvalidIssuer,
+    InvalidAudience,
+}
+
+impl RejectionKind {
+    /// Every kind, in check order.
+    pub const ALL: [RejectionKind; 14] = [
+        RejectionKind::MalformedToken,
+        RejectionKind::ForbiddenHeaderParameter,
+        RejectionKind::InvalidTokenType,
+        RejectionKind::AlgorithmNotAllowed,
+        RejectionKind::UnknownKeyId,
+        RejectionKind::KeySetUnavailable,
+        RejectionKind::InvalidSignature,
+        RejectionKind::InvalidClaim,
+        RejectionKind::TokenIssuedInFuture,
+        RejectionKind::TokenNotYetValid,
+        RejectionKind::TokenExpired,
+        RejectionKind::TokenLifetimeExceeded,
+        RejectionKind::InvalidIssuer,
+        RejectionKind::InvalidAudience,
+    ];
+
+    /// The error-contract code of this kind.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            RejectionKind::MalformedToken => ErrorCode::MalformedToken,
+            RejectionKind::ForbiddenHeaderParameter => ErrorCode::ForbiddenHeaderParameter,
+            RejectionKind::InvalidTokenType => ErrorCode::InvalidTokenType,
+            RejectionKind::AlgorithmNotAllowed => ErrorCode::AlgorithmNotAllowed,
+            RejectionKind::UnknownKeyId => ErrorCode::UnknownKeyId,
+            RejectionKind::KeySetUnavailable => ErrorCode::KeySetUnavailable,
+            RejectionKind::InvalidSignature => ErrorCode::InvalidSignature,
+            RejectionKind::InvalidClaim => ErrorCode::InvalidClaim,
+            RejectionKind::TokenIssuedInFuture => ErrorCode::TokenIssuedInFuture,
+            RejectionKind::TokenNotYetValid => ErrorCode::TokenNotYetValid,
+            RejectionKind::TokenExpired => ErrorCode::TokenExpired,
+            RejectionKind::TokenLifetimeExceeded => ErrorCode::TokenLifetimeExceeded,
+            RejectionKind::InvalidIssuer => ErrorCode::InvalidIssuer,
+            RejectionKind::InvalidAudience => ErrorCode::InvalidAudience,
+        }
+    }
+}
+
+/// A refused token: the kind (which fixes the contract code) and a detail for logs and the CLI.
+/// The detail may quote attacker-controlled header values (escaped); it is never sent in an
+/// HTTP error body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub kind: RejectionKind,
+    pub detail: String,
+}
+
+impl Rejection {
+    pub fn new(kind: RejectionKind, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            kind,
+            detail: detail.into(),
+        }
+    }
+    /// The contract code.
+    pub fn code(&self) -> ErrorCode {
+        self.kind.code()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.detail)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// A JWS whose header rules, algorithm, key and signature all checked out.
+#[derive(Debug, Clone)]
+pub struct VerifiedJws {
+    pub token: Token,
+    pub alg: Algorithm,
+    pub kid: Option<String>,
+}
+
+/// An accepted JWT: its verified header and claims.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub alg: Algorithm,
+    pub kid: Option<String>,
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+}
+
+/// The outcome of validating a JWT.
+pub type Verdict = Result<Verified, Rejection>;
+
+/// The reference validator for one [`Policy`].
+#[derive(Debug, Clone)]
+pub struct Validator {
+    policy: Policy,
+}
+
+impl Validator {
+    pub fn new(policy: Policy) -> Validator {
+        Validator { policy }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Validates a JWT against a key set at the clock's time.
+    pub fn validate(&self, token: &[u8], keys: &KeySet, clock: &dyn Clock) -> Verdict {
+        let (token, claims) = self.parse_jwt(token)?;
+        let jws = self.verify_parsed(token, keys)?;
+        claims::check(&self.policy, &claims, clock.now())?;
+        Ok(Verified {
+            alg: jws.alg,
+            kid: jws.kid,
+            header: jws.token.header().clone(),
+            claims,
+        })
+    }
+
+    /// Validates a JWT against a remote key set. Nothing is fetched for a token that fails a
+    /// structural or header check; an unknown `kid` causes at most one rate-limited refetch; an
+    /// unavailable key set yields `KEY_SET_UNAVAILABLE`, never an acceptance.
+    pub async fn validate_remote(
+        &self,
+        token: &[u8],
+        keys: &RemoteKeySet,
+        clock: &dyn Clock,
+    ) -> Verdict {
+        let (token, claims) = self.parse_jwt(token)?;
+        self.check_header(&token)?;
+        if token.kid().is_none() && self.policy.require_kid {
+            return Err(Rejection::new(
+                RejectionKind::UnknownKeyId,
+                SelectError::KidRequired.to_string(),
+            ));
+        }
+        let unavailable = |e: crate::jwk::remote::RemoteError| {
+            Rejection::new(RejectionKind::KeySetUnavailable, e.to_string())
+        };
+        let mut set = keys.current().await.map_err(unavailable)?;
+        if let Some(kid) = token.kid() {
+            if !set.contains_kid(kid) {
+                set = keys.refresh_for_unknown_kid().await.map_err(unavailable)?;
+            }
+        }
+        let jws = self.verify_parsed(token, &set)?;
+        claims::check(&self.policy, &claims, clock.now())?;
+        Ok(Verified {
+            alg: jws.alg,
+            kid: jws.kid,
+            header: jws.token.header().clone(),
+            claims,
+        })
+    }
+
+    /// Steps 1–5 of the check order: a compact JWS whose payload is a JSON object.
+    pub fn parse_jwt(&self, token: &[u8]) -> Result<(Token, Map<String, Value>), Rejection> {
+        let token = Token::parse_with(token, self.policy.limits)
+            .map_err(|e| Rejection::new(RejectionKind::MalformedToken, e.to_string()))?;
+        let claims = token
+            .claims(self.policy.limits.max_json_depth)
+            .map_err(|e| Rejection::new(RejectionKind::MalformedToken, e.to_string()))?;
+        Ok((token, claims))
+    }
+
+    /// Verifies a JWS (any payload) without looking at claims: structure, header rules,
+    /// algorithm, key selection and binding, and the signature.
+    pub fn verify_jws(&self, token: &[u8], keys: &KeySet) -> Result<VerifiedJws, Rejection> {
+        let token = Token::parse_with(token, self.policy.limits)
+            .map_err(|e| Rejection::new(RejectionKind::MalformedToken, e.to_string()))?;
+        self.verify_parsed(token, keys)
+    }
+
+    /// The header checks (steps 6–9): the algorithm the token may be verified with.
+    pub fn check_header(&self, token: &Token) -> Result<Algorithm, Rejection> {
+        let header = token.header();
+        let alg = match header.get("alg") {
+            None => return Err(malformed("header has no alg")),
+            Some(Value::String(alg)) => alg.as_str(),
+            Some(_) => return Err(malformed("alg is not a string")),
+        };
+        if matches!(header.get("kid"), Some(v) if !v.is_string()) {
+            return Err(malformed("kid is not a string"));
+        }
+        self.check_forbidden_parameters(header)?;
+        match header.get("typ") {
+            None => {}
+            Some(Value::String(typ)) if self.policy.accepts_type(typ) => {}
+            Some(other) => {
+                return Err(Rejection::new(
+                    RejectionKind::InvalidTokenType,
+                    format!("typ {other} is not accepted"),
+                ))
+            }
+        }
+        let algorithm = Algorithm::from_name(alg).ok_or_else(|| {
+            Rejection::new(
+                RejectionKind::AlgorithmNotAllowed,
+                format!("alg {alg:?} is not a supported signature algorithm"),
+            )
+        })?;
+        if !self.policy.algorithms.contains(&algorithm) {
+            return Err(Rejection::new(
+                RejectionKind::AlgorithmNotAllowed,
+                format!("alg {algorithm} is not on the allowlist"),
+            ));
+        }
+        Ok(algorithm)
+    }
+
+    fn check_forbidden_parameters(&self, header: &Map<String, Value>) -> Result<(), Rejection> {
+        let forbidden = |detail: String| {
+            Err(Rejection::new(
+                RejectionKind::ForbiddenHeaderParameter,
+                detail,
+            ))
+        };
+        if let Some(name) = FORBIDDEN_HEADER_PARAMETERS
+            .iter()
+            .find(|name| header.contains_key(**name))
+        {
+            return forbidden(format!("header parameter {name:?} is not allowed"));
+        }
+        let Some(crit) = header.get("crit") else {
+            return Ok(());
+        };
+        if self.policy.understood_crit.is_empty() {
+            return forbidden("crit is present and no extension is understood".into());
+        }
+        // RFC 7515 §4.1.11: a non-empty array of distinct names, none registered, each present
+        // in the header and each understood.
+        let Some(names) = crit.as_array().filter(|a| !a.is_empty()) else {
+            return forbidden("crit is not a non-empty array".into());
+        };
+        let mut seen: Vec<&str> = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(name) = name.as_str() else {
+                return forbidden("crit lists a non-string".into());
+            };
+            if seen.contains(&name)
+                || REGISTERED_HEADER_PARAMETERS.contains(&name)
+                || !header.contains_key(name)
+                || !self.policy.understood_crit.iter().any(|u| u == name)
+            {
+                return forbidden(format!("crit entry {name:?} is not acceptable"));
+            }
+            seen.push(name);
+        }
+        Ok(())
+    }
+
+    fn verify_parsed(&self, token: Token, keys: &KeySet) -> Result<VerifiedJws, Rejection> {
+        let alg = self.check_header(&token)?;
+        let kid = token.kid().map(str::to_owned);
+        if kid.is_none() && self.policy.require_kid {
+            return Err(Rejection::new(
+                RejectionKind::UnknownKeyId,
+                SelectError::KidRequired.to_string(),
+            ));
+        }
+        let key = keys
+            .select(kid.as_deref(), alg)
+            .map_err(|e| Rejection::new(RejectionKind::UnknownKeyId, e.to_string()))?;
+        key.check_binding(alg)
+            .map_err(|e| Rejection::new(RejectionKind::AlgorithmNotAllowed, e.to_string()))?;
+        if !key.verify(alg, token.signing_input(), token.signature()) {
+            return Err(Rejection::new(
+                RejectionKind::InvalidSignature,
+                format!("{alg} signature does not verify"),
+            ));
+        }
+        Ok(VerifiedJws { token, alg, kid })
+    }
+}
+
+fn malformed(detail: &str) -> Rejection {
+    Rejection::new(RejectionKind::MalformedToken, detail)
+}
