@@ -516,6 +516,11 @@ impl KeySet {
         self.keys.push(key);
     }
 
+    /// Consumes the set, returning its usable keys.
+    pub fn into_keys(self) -> Vec<Key> {
+        self.keys
+    }
+
     /// The usable keys.
     pub fn keys(&self) -> &[Key] {
         &self.keys

@@ -3,10 +3,14 @@
 //! Order, as spec.md §4 fixes it: presence and JSON types of the registered claims, then `iat`,
 //! `nbf`, `exp`, the lifetime cap, `iss` and `aud`. NumericDates are compared as JSON numbers
 //! (integers or decimals, RFC 7519 §2) with no integer wrap-around; strings such as `"9999999999"`
-//! are refused, never coerced.
+//! are refused, never coerced, and so are values outside 0 ..= 2^53 − 1.
 
 use super::{Policy, Rejection, RejectionKind};
 use serde_json::{Map, Value};
+
+/// NumericDates beyond 2^53 − 1 cannot be compared exactly as JSON numbers; negative ones
+/// predate the epoch. Both are refused as ill-typed rather than compared (ATTACKS.md H04).
+const MAX_NUMERIC_DATE: f64 = 9_007_199_254_740_991.0;
 
 pub(super) fn check(
     policy: &Policy,
@@ -84,8 +88,9 @@ fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Optio
         None => Ok(None),
         Some(Value::Number(n)) => n
             .as_f64()
+            .filter(|v| (0.0..=MAX_NUMERIC_DATE).contains(v))
             .map(Some)
-            .ok_or_else(|| ill_typed(name, "a finite number")),
+            .ok_or_else(|| ill_typed(name, "a number from 0 to 2^53 − 1")),
         Some(_) => Err(ill_typed(name, "a number")),
     }
 }

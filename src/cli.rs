@@ -1,0 +1,315 @@
+//! Command-line interface: one options struct per subcommand, each run by a small function.
+//!
+//! Exit codes (documented in the README and quickstart): 0 success / token accepted,
+//! 1 token rejected, 2 usage error (clap), 3 bad input (unreadable file, invalid key set, token
+//! that cannot be decoded) with its location, 4 key set URL unreachable.
+
+use anyhow::{anyhow, Context as _};
+use authprobe::jwk::remote::{RemoteConfig, RemoteKeySet};
+use authprobe::jwk::KeySet;
+use authprobe::token::Token;
+use authprobe::validate::{Clock, FixedClock, SystemClock, Verdict};
+use authprobe::{strict_json, Algorithm, ErrorCode, Policy, RejectionKind, Validator};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Value};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// What a successful run concluded.
+pub enum Status {
+    /// Everything passed (a token was accepted, a decode printed).
+    Success,
+    /// The input was judged and refused (a token was rejected).
+    Rejected,
+}
+
+impl Status {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Status::Success => ExitCode::from(0),
+            Status::Rejected => ExitCode::from(1),
+        }
+    }
+}
+
+/// Why a run could not reach a conclusion.
+pub enum Failure {
+    /// Bad input: a file, key set or token that cannot be used; the message names where.
+    Input(anyhow::Error),
+    /// A key set URL could not be reached or did not answer usefully.
+    Unreachable(anyhow::Error),
+}
+
+impl Failure {
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Input(e) | Failure::Unreachable(e) => format!("{e:#}"),
+        }
+    }
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Input(_) => ExitCode::from(3),
+            Failure::Unreachable(_) => ExitCode::from(4),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Input(e)
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "authprobe",
+    version,
+    about = "Security test and fuzzing harness for Better Auth JWT deployments",
+    after_help = "Exit codes: 0 accepted/passed, 1 rejected, 2 usage error, 3 bad input, 4 key set unreachable."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a token's header and claims WITHOUT verifying anything.
+    Decode(DecodeArgs),
+    /// Validate a token with the strict reference validator and print the verdict and contract code.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args)]
+struct DecodeArgs {
+    /// The token, a file holding it, or `-` for standard input.
+    token: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    /// The token, a file holding it, or `-` for standard input.
+    token: String,
+    /// The issuer's public key set: a JWKS file, or an http(s) URL such as
+    /// http://127.0.0.1:3000/api/auth/jwks.
+    #[arg(long, value_name = "FILE|URL")]
+    jwks: String,
+    /// A JWKS file of explicitly configured HMAC secrets (`kty: oct`), for HS* tokens.
+    #[arg(long, value_name = "FILE")]
+    secret_jwks: Option<PathBuf>,
+    /// The exact expected `iss` (Better Auth: the baseURL origin, e.g. http://127.0.0.1:3000).
+    #[arg(long)]
+    issuer: String,
+    /// The audience this backend answers to.
+    #[arg(long)]
+    audience: String,
+    /// Clock-skew leeway in seconds for exp, nbf and iat.
+    #[arg(long, default_value_t = authprobe::validate::DEFAULT_LEEWAY_SECS,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    leeway: u64,
+    /// Allowed algorithms (repeatable). Default: EdDSA, the Better Auth default.
+    #[arg(long = "alg", value_name = "ALG", value_parser = parse_alg)]
+    algorithms: Vec<Algorithm>,
+    /// Accept tokens without a `kid` (Better Auth always sends one).
+    #[arg(long)]
+    allow_missing_kid: bool,
+    /// Maximum token lifetime (exp − iat) in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    max_lifetime: Option<u64>,
+    /// Validate as of this Unix time instead of now (for fixtures and replays).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<i64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_alg(s: &str) -> Result<Algorithm, String> {
+    s.parse::<Algorithm>().map_err(|e| {
+        let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+        format!("{e}; expected one of {}", names.join(", "))
+    })
+}
+
+/// Logs go to stderr, off by default, `RUST_LOG=authprobe=debug` to see them.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Parses the arguments (clap exits with code 2 on usage errors) and runs the subcommand.
+pub fn run() -> Result<Status, Failure> {
+    match Cli::parse().command {
+        Command::Decode(args) => decode(args),
+        Command::Validate(args) => validate(args),
+    }
+}
+
+/// Reads a token argument: `-` is standard input, an existing file is read, anything else is
+/// the token itself. One trailing newline is dropped; nothing else is trimmed.
+fn read_token(arg: &str) -> Result<(Vec<u8>, String), Failure> {
+    let (mut bytes, origin) = if arg == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading the token from standard input")?;
+        (buf, "standard input".to_owned())
+    } else if Path::new(arg).is_file() {
+        let bytes = std::fs::read(arg).with_context(|| format!("reading token file {arg}"))?;
+        (bytes, arg.to_owned())
+    } else {
+        (arg.as_bytes().to_vec(), "the command line".to_owned())
+    };
+    if bytes.ends_with(b"\r\n") {
+        bytes.truncate(bytes.len() - 2);
+    } else if bytes.ends_with(b"\n") {
+        bytes.pop();
+    }
+    Ok((bytes, origin))
+}
+
+fn decode(args: DecodeArgs) -> Result<Status, Failure> {
+    let (bytes, origin) = read_token(&args.token)?;
+    let token = Token::parse(&bytes)
+        .map_err(|e| anyhow!("the token from {origin} is not a compact JWS: {e}"))?;
+    let claims: Value = match strict_json::parse_value(token.payload(), 16) {
+        Ok(value) => value,
+        Err(_) => Value::String(String::from_utf8_lossy(token.payload()).into_owned()),
+    };
+    let header = Value::Object(token.header().clone());
+    if args.json {
+        let out = json!({
+            "verified": false,
+            "header": header,
+            "claims": claims,
+            "signature_bytes": token.signature().len(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("JSON values serialize")
+        );
+    } else {
+        println!("UNVERIFIED: decoded without checking the signature; do not trust these values.");
+        println!("header:\n{}", pretty(&header));
+        println!("claims:\n{}", pretty(&claims));
+        println!("signature: {} bytes", token.signature().len());
+    }
+    Ok(Status::Success)
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).expect("JSON values serialize")
+}
+
+enum Keys {
+    Static(KeySet),
+    Remote(RemoteKeySet),
+}
+
+fn load_keys(args: &ValidateArgs) -> Result<Keys, Failure> {
+    let mut keys = if args.jwks.starts_with("http://") || args.jwks.starts_with("https://") {
+        if args.secret_jwks.is_some() {
+            return Err(Failure::Input(anyhow!(
+                "--secret-jwks can only be combined with a JWKS file, not a URL"
+            )));
+        }
+        let remote = RemoteKeySet::new(&args.jwks, RemoteConfig::default())
+            .map_err(|e| Failure::Input(anyhow!("--jwks: {e}")))?;
+        return Ok(Keys::Remote(remote));
+    } else {
+        let bytes = std::fs::read(&args.jwks)
+            .with_context(|| format!("reading JWKS file {}", args.jwks))?;
+        KeySet::from_public_jwks(&bytes)
+            .map_err(|e| anyhow!("JWKS file {} is not usable: {e}", args.jwks))?
+    };
+    for ignored in keys.ignored() {
+        tracing::warn!("JWKS file {}: ignoring {ignored}", args.jwks);
+    }
+    if let Some(path) = &args.secret_jwks {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading secret JWKS file {}", path.display()))?;
+        let secrets = KeySet::from_secret_jwks(&bytes)
+            .map_err(|e| anyhow!("secret JWKS file {} is not usable: {e}", path.display()))?;
+        for key in secrets.into_keys() {
+            keys.push(key);
+        }
+    }
+    Ok(Keys::Static(keys))
+}
+
+fn validate(args: ValidateArgs) -> Result<Status, Failure> {
+    let (token, _) = read_token(&args.token)?;
+    let keys = load_keys(&args)?;
+    let mut policy = Policy::better_auth(&args.issuer, &args.audience).with_leeway(args.leeway);
+    if !args.algorithms.is_empty() {
+        policy = policy.with_algorithms(args.algorithms.iter().copied());
+    }
+    policy.require_kid = !args.allow_missing_kid;
+    policy.max_lifetime_secs = args.max_lifetime;
+    let validator = Validator::new(policy);
+    let clock: Box<dyn Clock> = match args.now {
+        Some(t) => Box::new(FixedClock(t)),
+        None => Box::new(SystemClock),
+    };
+    let verdict: Verdict = match &keys {
+        Keys::Static(set) => validator.validate(&token, set, clock.as_ref()),
+        Keys::Remote(remote) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(validator.validate_remote(&token, remote, clock.as_ref())),
+    };
+    if let Err(rejection) = &verdict {
+        if rejection.kind == RejectionKind::KeySetUnavailable {
+            return Err(Failure::Unreachable(anyhow!(
+                "{} ({})",
+                rejection.detail,
+                args.jwks
+            )));
+        }
+    }
+    print_verdict(&verdict, args.json);
+    Ok(match verdict {
+        Ok(_) => Status::Success,
+        Err(_) => Status::Rejected,
+    })
+}
+
+fn print_verdict(verdict: &Verdict, as_json: bool) {
+    match (verdict, as_json) {
+        (Ok(v), true) => println!(
+            "{}",
+            json!({"verdict": "accepted", "alg": v.alg.name(), "kid": v.kid, "claims": v.claims})
+        ),
+        (Err(r), true) => {
+            let code: ErrorCode = r.code();
+            println!(
+                "{}",
+                json!({"verdict": "rejected", "code": code.as_str(), "status": code.status(),
+                       "detail": r.detail})
+            )
+        }
+        (Ok(v), false) => {
+            println!("verdict: ACCEPTED");
+            println!("alg: {}", v.alg);
+            if let Some(kid) = &v.kid {
+                println!("kid: {kid}");
+            }
+            println!("claims:\n{}", pretty(&Value::Object(v.claims.clone())));
+        }
+        (Err(r), false) => {
+            println!("verdict: REJECTED");
+            println!("code: {} (HTTP {})", r.code(), r.code().status());
+            println!("detail: {}", r.detail);
+        }
+    }
+}

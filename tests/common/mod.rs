@@ -1,0 +1,97 @@
+//! Helpers shared by the integration tests: the Better Auth sample fixture, re-signing with its
+//! issuer key, and the shared vectors folder.
+#![allow(dead_code)]
+
+use authprobe::jwk::KeySet;
+use authprobe::sign::{sign_compact, SigningKey};
+use authprobe::validate::FixedClock;
+use authprobe::{Algorithm, Policy, Validator};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// The sample issuer's origin (iss = aud for Better Auth).
+pub const ISSUER: &str = "http://127.0.0.1:3000";
+/// An instant inside the sample token's lifetime (iat 1795690624, exp 1795691524).
+pub const NOW: i64 = 1_795_690_700;
+
+/// A file under `tests/fixtures/`.
+pub fn fixture_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// The contents of a fixture file, without its trailing newline.
+pub fn fixture(rel: &str) -> String {
+    let text =
+        std::fs::read_to_string(fixture_path(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"));
+    text.strip_suffix('\n').unwrap_or(&text).to_owned()
+}
+
+/// `../shared/vectors`, failing clearly when the folder is missing.
+pub fn vectors_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
+    assert!(
+        dir.is_dir(),
+        "shared test vectors not found at {}; authprobe's tests need ../shared/vectors beside the checkout",
+        dir.display()
+    );
+    dir
+}
+
+/// The Better Auth sample: its issuer key, published key set, header and claims.
+pub struct Sample {
+    pub key: SigningKey,
+    pub keys: KeySet,
+    pub jwks: String,
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+    pub token: String,
+}
+
+impl Sample {
+    pub fn load() -> Sample {
+        let private: Map<String, Value> =
+            serde_json::from_str(&fixture("better-auth/issuer-private.jwk.json")).unwrap();
+        let jwks = fixture("better-auth/jwks.json");
+        Sample {
+            key: SigningKey::from_private_jwk(&private).unwrap(),
+            keys: KeySet::from_public_jwks(jwks.as_bytes()).unwrap(),
+            jwks,
+            header: serde_json::from_str(&fixture("better-auth/header.json")).unwrap(),
+            claims: serde_json::from_str(&fixture("better-auth/claims.json")).unwrap(),
+            token: fixture("better-auth/token.jwt"),
+        }
+    }
+
+    /// The Better Auth profile for the sample issuer.
+    pub fn policy(&self) -> Policy {
+        Policy::better_auth(ISSUER, ISSUER)
+    }
+
+    pub fn validator(&self) -> Validator {
+        Validator::new(self.policy())
+    }
+
+    pub fn clock(&self) -> FixedClock {
+        FixedClock(NOW)
+    }
+
+    /// A token with the sample's header and claims after `edit`, signed by the real issuer key.
+    pub fn signed_with(
+        &self,
+        edit: impl FnOnce(&mut Map<String, Value>, &mut Map<String, Value>),
+    ) -> String {
+        let (mut header, mut claims) = (self.header.clone(), self.claims.clone());
+        edit(&mut header, &mut claims);
+        self.sign_raw(
+            serde_json::to_string(&header).unwrap().as_bytes(),
+            serde_json::to_string(&claims).unwrap().as_bytes(),
+        )
+    }
+
+    /// Signs raw header and payload bytes with the issuer key under EdDSA.
+    pub fn sign_raw(&self, header: &[u8], payload: &[u8]) -> String {
+        sign_compact(header, payload, &self.key, Algorithm::EdDSA).unwrap()
+    }
+}
