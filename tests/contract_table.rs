@@ -15,6 +15,8 @@ use std::time::Duration;
 
 const REALM: &str = "api";
 
+type Members = serde_json::Map<String, serde_json::Value>;
+
 struct Row {
     code: String,
     status: u16,
@@ -140,10 +142,8 @@ async fn every_code_in_the_table_is_produced_by_some_request() {
         assert_eq!(got, Some(want));
         seen.insert(want.as_str().to_owned());
     };
-    let signed = |edit: &dyn Fn(
-        &mut serde_json::Map<String, serde_json::Value>,
-        &mut serde_json::Map<String, serde_json::Value>,
-    )| { bearer(&s.signed_with(|h, c| edit(h, c))) };
+    let signed =
+        |edit: &dyn Fn(&mut Members, &mut Members)| bearer(&s.signed_with(|h, c| edit(h, c)));
 
     expect(refusal(&gate, &s, vec![], None), ErrorCode::MissingToken);
     expect(
