@@ -1,8 +1,18 @@
 //! Command-line interface: one options struct per subcommand, each run by a small function.
 //!
 //! Exit codes (documented in the README and quickstart): 0 success / token accepted,
-//! 1 token rejected, 2 usage error (clap), 3 bad input (unreadable file, invalid key set, token
+//! 1 token rejected (crack: secret found), 2 usage error (clap), 3 bad input (unreadable file, invalid key set, token
 //! that cannot be decoded) with its location, 4 key set URL unreachable.
+
+/// `println!` for command output: a reader that goes away (`| head`) ends the program quietly
+/// instead of a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(format_args!($($arg)*))
+    };
+}
+
+mod forge;
 
 use anyhow::{anyhow, Context as _};
 use authprobe::jwk::remote::{RemoteConfig, RemoteKeySet};
@@ -79,6 +89,10 @@ enum Command {
     Decode(DecodeArgs),
     /// Validate a token with the strict reference validator and print the verdict and contract code.
     Validate(ValidateArgs),
+    /// List the attack catalogue, or forge a case's tokens from a valid token.
+    Forge(forge::ForgeArgs),
+    /// Guess the HMAC secret of an HS256/384/512 token offline (exit 1 when found).
+    Crack(forge::CrackArgs),
 }
 
 #[derive(Args)]
@@ -135,6 +149,19 @@ fn parse_alg(s: &str) -> Result<Algorithm, String> {
     })
 }
 
+/// Writes one line of output (see `outln!`).
+pub fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("authprobe: writing output: {e}");
+        std::process::exit(3);
+    }
+}
+
 /// Logs go to stderr, off by default, `RUST_LOG=authprobe=debug` to see them.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -151,12 +178,14 @@ pub fn run() -> Result<Status, Failure> {
     match Cli::parse().command {
         Command::Decode(args) => decode(args),
         Command::Validate(args) => validate(args),
+        Command::Forge(args) => forge::forge(args),
+        Command::Crack(args) => forge::crack(args),
     }
 }
 
 /// Reads a token argument: `-` is standard input, an existing file is read, anything else is
 /// the token itself. One trailing newline is dropped; nothing else is trimmed.
-fn read_token(arg: &str) -> Result<(Vec<u8>, String), Failure> {
+pub(crate) fn read_token(arg: &str) -> Result<(Vec<u8>, String), Failure> {
     let (mut bytes, origin) = if arg == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -193,15 +222,15 @@ fn decode(args: DecodeArgs) -> Result<Status, Failure> {
             "claims": claims,
             "signature_bytes": token.signature().len(),
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&out).expect("JSON values serialize")
         );
     } else {
-        println!("UNVERIFIED: decoded without checking the signature; do not trust these values.");
-        println!("header:\n{}", pretty(&header));
-        println!("claims:\n{}", pretty(&claims));
-        println!("signature: {} bytes", token.signature().len());
+        outln!("UNVERIFIED: decoded without checking the signature; do not trust these values.");
+        outln!("header:\n{}", pretty(&header));
+        outln!("claims:\n{}", pretty(&claims));
+        outln!("signature: {} bytes", token.signature().len());
     }
     Ok(Status::Success)
 }
@@ -286,30 +315,30 @@ fn validate(args: ValidateArgs) -> Result<Status, Failure> {
 
 fn print_verdict(verdict: &Verdict, as_json: bool) {
     match (verdict, as_json) {
-        (Ok(v), true) => println!(
+        (Ok(v), true) => outln!(
             "{}",
             json!({"verdict": "accepted", "alg": v.alg.name(), "kid": v.kid, "claims": v.claims})
         ),
         (Err(r), true) => {
             let code: ErrorCode = r.code();
-            println!(
+            outln!(
                 "{}",
                 json!({"verdict": "rejected", "code": code.as_str(), "status": code.status(),
                        "detail": r.detail})
             )
         }
         (Ok(v), false) => {
-            println!("verdict: ACCEPTED");
-            println!("alg: {}", v.alg);
+            outln!("verdict: ACCEPTED");
+            outln!("alg: {}", v.alg);
             if let Some(kid) = &v.kid {
-                println!("kid: {kid}");
+                outln!("kid: {kid}");
             }
-            println!("claims:\n{}", pretty(&Value::Object(v.claims.clone())));
+            outln!("claims:\n{}", pretty(&Value::Object(v.claims.clone())));
         }
         (Err(r), false) => {
-            println!("verdict: REJECTED");
-            println!("code: {} (HTTP {})", r.code(), r.code().status());
-            println!("detail: {}", r.detail);
+            outln!("verdict: REJECTED");
+            outln!("code: {} (HTTP {})", r.code(), r.code().status());
+            outln!("detail: {}", r.detail);
         }
     }
 }
