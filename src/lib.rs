@@ -13,6 +13,8 @@ pub mod contract;
 pub mod forge;
 pub mod gate;
 pub mod jwk;
+pub mod report;
+pub mod scenario;
 pub mod sign;
 pub mod strict_json;
 pub mod token;

@@ -1,0 +1,5 @@
+//! Scenario suites: the TOML format of `scenarios/` ([`model`]).
+
+pub mod model;
+
+pub use model::*;
