@@ -14,9 +14,11 @@ pub mod forge;
 pub mod gate;
 pub mod jwk;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sign;
 pub mod strict_json;
+pub mod target;
 pub mod token;
 pub mod validate;
 

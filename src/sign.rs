@@ -135,6 +135,16 @@ impl SigningKey {
         }
     }
 
+    /// The secret parts of the key, base64url-encoded, for leak detection (Ed25519 seed, HMAC
+    /// secret); empty for key types whose private parts the library does not expose.
+    pub fn secret_material(&self) -> Vec<String> {
+        match self {
+            SigningKey::Ed25519(k) => vec![base64url::encode(k.to_bytes())],
+            SigningKey::Hmac(secret) => vec![base64url::encode(secret)],
+            SigningKey::Ec { .. } | SigningKey::Rsa(_) => Vec::new(),
+        }
+    }
+
     /// The public JWK (for HMAC, the `oct` JWK with its secret, as a secret key set holds it).
     pub fn public_jwk(&self, kid: Option<&str>, alg: Option<Algorithm>) -> Map<String, Value> {
         let mut jwk = Map::new();

@@ -280,3 +280,26 @@ fn only_http_urls_are_accepted() {
         assert!(RemoteKeySet::new(bad, config()).is_err(), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn an_outage_is_not_hammered_more_than_once_per_cooldown() {
+    let s = Sample::load();
+    let server = MockServer::start().await;
+    Mock::given(path("/api/auth/jwks"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let keys = RemoteKeySet::new(&url(&server), config()).unwrap();
+    for _ in 0..25 {
+        assert_eq!(
+            code(&s, &s.token, &keys).await,
+            Some(ErrorCode::KeySetUnavailable)
+        );
+    }
+    assert_eq!(
+        keys.fetch_count(),
+        1,
+        "25 requests during an outage: one fetch per cooldown"
+    );
+}

@@ -12,6 +12,7 @@ macro_rules! outln {
     };
 }
 
+mod audit;
 mod forge;
 
 use anyhow::{anyhow, Context as _};
@@ -30,8 +31,12 @@ use std::process::ExitCode;
 pub enum Status {
     /// Everything passed (a token was accepted, a decode printed).
     Success,
-    /// The input was judged and refused (a token was rejected).
+    /// The input was judged and refused (a token was rejected; an audit found problems).
     Rejected,
+    /// An audit's baseline controls failed: the target or its configuration is wrong.
+    BaselineFailed,
+    /// An audit had harness or transport errors but no findings.
+    Errored,
 }
 
 impl Status {
@@ -39,6 +44,8 @@ impl Status {
         match self {
             Status::Success => ExitCode::from(0),
             Status::Rejected => ExitCode::from(1),
+            Status::BaselineFailed => ExitCode::from(5),
+            Status::Errored => ExitCode::from(6),
         }
     }
 }
@@ -89,6 +96,8 @@ enum Command {
     Decode(DecodeArgs),
     /// Validate a token with the strict reference validator and print the verdict and contract code.
     Validate(ValidateArgs),
+    /// Audit a deployment: the embedded mock by default, or a live one (--target / --backend-url).
+    Audit(audit::AuditArgs),
     /// List the attack catalogue, or forge a case's tokens from a valid token.
     Forge(forge::ForgeArgs),
     /// Guess the HMAC secret of an HS256/384/512 token offline (exit 1 when found).
@@ -178,6 +187,7 @@ pub fn run() -> Result<Status, Failure> {
     match Cli::parse().command {
         Command::Decode(args) => decode(args),
         Command::Validate(args) => validate(args),
+        Command::Audit(args) => audit::audit(args),
         Command::Forge(args) => forge::forge(args),
         Command::Crack(args) => forge::crack(args),
     }
@@ -241,7 +251,7 @@ fn pretty(v: &Value) -> String {
 
 enum Keys {
     Static(KeySet),
-    Remote(RemoteKeySet),
+    Remote(Box<RemoteKeySet>),
 }
 
 fn load_keys(args: &ValidateArgs) -> Result<Keys, Failure> {
@@ -253,7 +263,7 @@ fn load_keys(args: &ValidateArgs) -> Result<Keys, Failure> {
         }
         let remote = RemoteKeySet::new(&args.jwks, RemoteConfig::default())
             .map_err(|e| Failure::Input(anyhow!("--jwks: {e}")))?;
-        return Ok(Keys::Remote(remote));
+        return Ok(Keys::Remote(Box::new(remote)));
     } else {
         let bytes = std::fs::read(&args.jwks)
             .with_context(|| format!("reading JWKS file {}", args.jwks))?;

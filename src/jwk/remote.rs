@@ -66,6 +66,8 @@ struct Cached {
 struct State {
     cached: Option<Cached>,
     last_attempt: Option<Instant>,
+    /// The error of the last attempt, if it failed.
+    last_error: Option<RemoteError>,
 }
 
 /// A JWKS endpoint with its cache.
@@ -129,17 +131,26 @@ impl RemoteKeySet {
                 return Ok(cached.set.clone());
             }
         }
+        let stale_ok = |state: &State| {
+            state.cached.as_ref().and_then(|cached| {
+                (now.duration_since(cached.fetched_at)
+                    < self.config.cache_ttl + self.config.max_stale)
+                    .then(|| cached.set.clone())
+            })
+        };
+        // A fetch that failed moments ago is not retried before the cooldown: an outage must not
+        // turn every request into another fetch.
+        let cooling_down = state
+            .last_attempt
+            .is_some_and(|t| t.elapsed() < self.config.min_refetch_interval);
+        if cooling_down {
+            if let Some(err) = state.last_error.clone() {
+                return stale_ok(&state).ok_or(err);
+            }
+        }
         match self.fetch_into(&mut state).await {
             Ok(set) => Ok(set),
-            Err(err) => match &state.cached {
-                Some(cached)
-                    if now.duration_since(cached.fetched_at)
-                        < self.config.cache_ttl + self.config.max_stale =>
-                {
-                    Ok(cached.set.clone())
-                }
-                _ => Err(err),
-            },
+            Err(err) => stale_ok(&state).ok_or(err),
         }
     }
 
@@ -154,6 +165,9 @@ impl RemoteKeySet {
             if let Some(cached) = &state.cached {
                 return Ok(cached.set.clone());
             }
+            if let Some(err) = state.last_error.clone() {
+                return Err(err);
+            }
         }
         match self.fetch_into(&mut state).await {
             Ok(set) => Ok(set),
@@ -164,7 +178,9 @@ impl RemoteKeySet {
     async fn fetch_into(&self, state: &mut State) -> Result<Arc<KeySet>, RemoteError> {
         state.last_attempt = Some(Instant::now());
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let set = Arc::new(self.fetch().await?);
+        let fetched = self.fetch().await;
+        state.last_error = fetched.as_ref().err().cloned();
+        let set = Arc::new(fetched?);
         state.cached = Some(Cached {
             set: set.clone(),
             fetched_at: Instant::now(),

@@ -172,6 +172,8 @@ impl RunReport {
 
     /// Every case result, baseline first.
     pub fn all_cases(&self) -> impl Iterator<Item = &CaseResult> {
-        self.baseline.iter().chain(self.suites.iter().flat_map(|s| &s.cases))
+        self.baseline
+            .iter()
+            .chain(self.suites.iter().flat_map(|s| &s.cases))
     }
 }

@@ -38,6 +38,12 @@ pub enum Server {
     Backend,
     /// The Better Auth server.
     Auth,
+    /// A second instance of the backend whose key set endpoint is unreachable (for the
+    /// KEY_SET_UNAVAILABLE row); cases skip when the target has none.
+    BackendKeySetDown,
+    /// A second instance of the backend with a low per-client rate limit (for RATE_LIMITED);
+    /// cases skip when the target has none.
+    BackendRateLimited,
 }
 
 /// A flow step: one HTTP exchange whose results are captured into variables.

@@ -152,7 +152,7 @@ impl Validator {
     pub fn validate(&self, token: &[u8], keys: &KeySet, clock: &dyn Clock) -> Verdict {
         let (token, claims) = self.parse_jwt(token)?;
         let jws = self.verify_parsed(token, keys)?;
-        claims::check(&self.policy, &claims, clock.now())?;
+        self.check_claims(&claims, clock.now())?;
         Ok(Verified {
             alg: jws.alg,
             kid: jws.kid,
@@ -170,14 +170,7 @@ impl Validator {
         keys: &RemoteKeySet,
         clock: &dyn Clock,
     ) -> Verdict {
-        let (token, claims) = self.parse_jwt(token)?;
-        self.check_header(&token)?;
-        if token.kid().is_none() && self.policy.require_kid {
-            return Err(Rejection::new(
-                RejectionKind::UnknownKeyId,
-                SelectError::KidRequired.to_string(),
-            ));
-        }
+        let (token, claims) = self.checks_before_keys(token)?;
         let unavailable = |e: crate::jwk::remote::RemoteError| {
             Rejection::new(RejectionKind::KeySetUnavailable, e.to_string())
         };
@@ -188,13 +181,43 @@ impl Validator {
             }
         }
         let jws = self.verify_parsed(token, &set)?;
-        claims::check(&self.policy, &claims, clock.now())?;
+        self.check_claims(&claims, clock.now())?;
         Ok(Verified {
             alg: jws.alg,
             kid: jws.kid,
             header: jws.token.header().clone(),
             claims,
         })
+    }
+
+    /// The verdict when the key set cannot be had: every check that needs no key runs first
+    /// (so a malformed token is still MALFORMED_TOKEN), then KEY_SET_UNAVAILABLE — fail closed.
+    pub fn validate_without_key_set(&self, token: &[u8], reason: &str) -> Rejection {
+        match self.checks_before_keys(token) {
+            Err(rejection) => rejection,
+            Ok(_) => Rejection::new(RejectionKind::KeySetUnavailable, reason),
+        }
+    }
+
+    /// Steps 1–9 and the kid requirement: everything decided before a key is looked up.
+    pub fn checks_before_keys(
+        &self,
+        token: &[u8],
+    ) -> Result<(Token, Map<String, Value>), Rejection> {
+        let (token, claims) = self.parse_jwt(token)?;
+        self.check_header(&token)?;
+        if token.kid().is_none() && self.policy.require_kid {
+            return Err(Rejection::new(
+                RejectionKind::UnknownKeyId,
+                SelectError::KidRequired.to_string(),
+            ));
+        }
+        Ok((token, claims))
+    }
+
+    /// Steps 13–19: the claim checks, for claims whose signature has been verified.
+    pub fn check_claims(&self, claims: &Map<String, Value>, now: i64) -> Result<(), Rejection> {
+        claims::check(&self.policy, claims, now)
     }
 
     /// Steps 1–5 of the check order: a compact JWS whose payload is a JSON object.

@@ -26,13 +26,13 @@ pub(super) fn cases() -> Vec<Case> {
             "reject: the algorithm is checked after key resolution", &["CVE-2022-23541"], c07),
         not_a_token("C08", "keyconf-mixed-keyset", "key set mixing oct and asymmetric keys", Severity::High,
             &["python-jose#274", "php-jwt#351"],
-            "a property of the target's key set, not of a token: authprobe refuses public key sets that carry oct keys (tests/validator_rules.rs) and flags them when it fetches a JWKS"),
+            "a property of the target's key set, not of a token: the reference validator refuses public key sets that carry oct keys, and every audit checks the published key set (suite key-set)"),
         not_a_token("C09", "keyconf-recovered-key", "public key recovered from two RS256 tokens", Severity::High,
             &["rsa_sign2n"],
             "Better Auth publishes its keys at /jwks, so C01–C06 use the published key directly; modulus recovery (gcd of s^e − EM) is not implemented"),
         not_a_token("C10", "keyconf-key-harvest", "key discovery at well-known paths", Severity::Info,
             &["jwt_tool jwks-common.txt"],
-            "a set of GET requests, not a token: the scenario suites fetch the well-known key paths"),
+            "a sequence of key-discovery GET requests, not a token: the audit takes the key set from Better Auth's /jwks and runs C01–C07 with every published key"),
     ]
 }
 

@@ -26,7 +26,7 @@ pub(super) fn cases() -> Vec<Case> {
             "reject ambiguity", &["RFC 6750 §2.1"], g09),
         not_a_token("G10", "split-brain", "gateway and backend disagree", Severity::High,
             &["CVE-2025-59420"],
-            "differential: `authprobe fuzz` compares the target's verdicts with the reference validator's"),
+            "a differential comparison of two verifiers, not a token: differential fuzzing of a live backend against the reference validator is planned (issue 8) and not built yet"),
     ]
 }
 

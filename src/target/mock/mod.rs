@@ -1,0 +1,135 @@
+//! The embedded mock deployment: a Better Auth server and the backend it protects, both wiremock
+//! servers on 127.0.0.1 ephemeral ports, plus two extra backend instances for the rows a single
+//! instance cannot show (key set down → 503, rate limit → 429).
+
+pub mod auth;
+pub mod backend;
+pub mod flaw;
+
+pub use flaw::Flaw;
+
+use self::auth::{AuthState, BetterAuth};
+use self::backend::{Backend, KeySource};
+use super::Endpoints;
+use crate::algorithm::KeyFamily;
+use crate::forge::catalogue::AUDIT_MAX_LIFETIME_SECS;
+use crate::gate::{Gate, RateLimiter};
+use crate::jwk::KeySet;
+use crate::sign::SigningKey;
+use crate::validate::{Policy, Validator};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use wiremock::matchers::{any, path_regex};
+use wiremock::{Mock, MockServer};
+
+/// The browser front end's origin the mock backend allows in CORS.
+pub const FRONTEND_ORIGIN: &str = "http://127.0.0.1:5173";
+/// The realm in the mock backend's challenges.
+pub const REALM: &str = "api";
+/// The rate limit of the rate-limited backend instance.
+pub const RATE_LIMIT: (u32, Duration) = (5, Duration::from_secs(10));
+
+/// A running mock deployment.
+pub struct MockDeployment {
+    pub auth: MockServer,
+    pub backend: MockServer,
+    pub backend_key_set_down: MockServer,
+    pub backend_rate_limited: MockServer,
+    pub state: Arc<AuthState>,
+    pub flaw: Option<Flaw>,
+}
+
+impl MockDeployment {
+    /// Starts a compliant mock (`flaw = None`) or one with a single flaw.
+    pub async fn start(flaw: Option<Flaw>) -> MockDeployment {
+        let key = SigningKey::generate(KeyFamily::Ed25519).expect("Ed25519 key generation");
+        let auth = MockServer::start().await;
+        let kid = {
+            let mut seed = [0u8; 24];
+            aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut seed)
+                .expect("system randomness");
+            crate::base64url::encode(seed)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(32)
+                .collect::<String>()
+        };
+        let state = AuthState::new(&auth.uri(), key, &kid, true);
+        Mock::given(path_regex("^/api/auth/.*"))
+            .respond_with(BetterAuth(state.clone()))
+            .mount(&auth)
+            .await;
+
+        let jwks = state.jwks();
+        let published: Map<String, Value> =
+            jwks["keys"][0].as_object().cloned().unwrap_or_default();
+        let keys = Arc::new(
+            KeySet::from_public_jwks(jwks.to_string().as_bytes())
+                .expect("the mock's own key set imports"),
+        );
+        let policy = audit_policy(&state.origin);
+        let backend_with = |keys: KeySource, limiter: Option<RateLimiter>| {
+            let mut gate = Gate::new(Validator::new(policy.clone()), REALM);
+            if let Some(l) = limiter {
+                gate = gate.with_rate_limit(l);
+            }
+            Backend {
+                gate,
+                keys,
+                flaw,
+                frontend_origin: FRONTEND_ORIGIN.to_owned(),
+                published_jwk: published.clone(),
+            }
+        };
+        let backend = start_backend(backend_with(KeySource::Available(keys.clone()), None)).await;
+        let down = start_backend(backend_with(KeySource::Down, None)).await;
+        let limited = start_backend(backend_with(
+            KeySource::Available(keys),
+            Some(RateLimiter::new(RATE_LIMIT.0, RATE_LIMIT.1)),
+        ))
+        .await;
+        MockDeployment {
+            auth,
+            backend,
+            backend_key_set_down: down,
+            backend_rate_limited: limited,
+            state,
+            flaw,
+        }
+    }
+
+    /// The URLs the runner talks to.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            backend: self.backend.uri(),
+            auth: Some(self.auth.uri()),
+            auth_base_path: "/api/auth".into(),
+            backend_key_set_down: Some(self.backend_key_set_down.uri()),
+            backend_rate_limited: Some(self.backend_rate_limited.uri()),
+            frontend_origin: Some(FRONTEND_ORIGIN.into()),
+        }
+    }
+
+    /// The issuer's private key as a JWK (the mock is always white-box).
+    pub fn issuer_key(&self) -> &SigningKey {
+        &self.state.key
+    }
+}
+
+/// The policy the mock backend enforces: the Better Auth profile for this issuer with the audit
+/// profile's 24 h lifetime cap.
+pub fn audit_policy(issuer: &str) -> Policy {
+    let mut policy = Policy::better_auth(issuer, issuer);
+    policy.max_lifetime_secs = Some(AUDIT_MAX_LIFETIME_SECS);
+    policy
+}
+
+async fn start_backend(backend: Backend) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(backend)
+        .mount(&server)
+        .await;
+    server
+}

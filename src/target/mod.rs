@@ -1,0 +1,22 @@
+//! Deployments under audit: the embedded [`mock`] and live ones given by URL, described by the
+//! same [`Endpoints`] so the runner treats them alike (it always speaks HTTP).
+
+pub mod mock;
+pub mod profile;
+
+/// Where a deployment's servers are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The backend API (e.g. `http://127.0.0.1:43180`).
+    pub backend: String,
+    /// The Better Auth server's origin (e.g. `http://127.0.0.1:43100`), if audited.
+    pub auth: Option<String>,
+    /// Better Auth's base path (`/api/auth`).
+    pub auth_base_path: String,
+    /// A backend instance whose key set endpoint is unreachable (KEY_SET_UNAVAILABLE).
+    pub backend_key_set_down: Option<String>,
+    /// A backend instance with a low per-client rate limit (RATE_LIMITED).
+    pub backend_rate_limited: Option<String>,
+    /// The front-end origin the backend allows in CORS.
+    pub frontend_origin: Option<String>,
+}

@@ -1,0 +1,139 @@
+//! The audit against the embedded mock: the compliant deployment passes every built-in suite,
+//! and each flawed variant's flaw is caught by at least one failing case with the right rule id.
+
+use authprobe::report::{FindingKind, Outcome, RunReport};
+use authprobe::run::{self, builtin, RunConfig, TargetSpec};
+use authprobe::sign::SigningKey;
+use authprobe::target::mock::{Flaw, MockDeployment};
+use authprobe::target::profile::{ContractSection, TokenPlacement};
+use serde_json::Value;
+
+async fn audit_mock(flaw: Option<Flaw>) -> RunReport {
+    let deployment = MockDeployment::start(flaw).await;
+    let mut jwk = deployment.issuer_key().public_jwk(None, None);
+    jwk.insert(
+        "d".into(),
+        Value::String(deployment.issuer_key().secret_material().remove(0)),
+    );
+    let target = TargetSpec {
+        kind: "mock".into(),
+        variant: flaw.map(|f| f.name().to_owned()),
+        endpoints: deployment.endpoints(),
+        issuer_key: Some(SigningKey::from_private_jwk(&jwk).unwrap()),
+        token: None,
+        credentials: None,
+        placement: TokenPlacement::default(),
+        contract: ContractSection::default(),
+        auth_rate_limiting: true,
+    };
+    let suites = builtin::builtin_suites().unwrap();
+    run::audit(target, suites, RunConfig::default(), &|_, _| {})
+        .await
+        .unwrap()
+        .report
+}
+
+/// The rule ids a flaw must trip (each at least once, as a security or contract finding).
+fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
+    match flaw {
+        Flaw::AcceptsAlgNone => &["AP-B01-alg-none", "AP-B02-alg-none-case"],
+        Flaw::NoSignatureCheck => &["AP-A01-sig-not-checked", "AP-A02-sig-foreign-key"],
+        Flaw::IgnoresExp => &["AP-H01-exp-expired", "AP-EC-TOKEN_EXPIRED"],
+        Flaw::OneDayLeeway => &["AP-H01-exp-expired", "AP-EC-TOKEN_NOT_YET_VALID"],
+        Flaw::IgnoresAudience => &["AP-H07-aud-missing-wrong", "AP-EC-INVALID_AUDIENCE"],
+        Flaw::SubstringIssuer => &["AP-H09-iss-exactness"],
+        Flaw::PublicKeyAsHmacSecret => &["AP-C06-keyconf-okp-hs"],
+        Flaw::TrustsHeaderJwk => &["AP-D01-jwk-embed-rsa", "AP-D02-jwk-embed-ec-okp-oct"],
+        Flaw::FetchesJku => &["AP-OOB-FETCH", "AP-D04-jku-attacker"],
+        Flaw::KidPathTraversal => &["AP-D13-kid-traversal-devnull"],
+        Flaw::IgnoresUnknownCrit => &["AP-F01-crit-unknown"],
+        Flaw::ServerErrorOnMalformed => &["AP-SERVER-ERROR"],
+        Flaw::EchoesException => &["AP-LEAK-SECRET", "AP-LEAK-INTERNALS"],
+        Flaw::NoWwwAuthenticate => &["AP-EC-MISSING_TOKEN", "AP-EC-INVALID_SIGNATURE"],
+        Flaw::ReflectsAnyOrigin => &["AP-CORS-REFLECTED-ORIGIN", "AP-CORS-NULL-ORIGIN"],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compliant_mock_passes_every_built_in_suite() {
+    let report = audit_mock(None).await;
+    assert!(report.baseline_ok, "{:?}", report.notes);
+    let bad: Vec<String> = report
+        .all_cases()
+        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
+        .map(|c| format!("{}/{}: {:?} {:?}", c.suite, c.id, c.message, c.findings))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{} cases failed:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    let names: Vec<&str> = report.suites.iter().map(|s| s.name.as_str()).collect();
+    for suite in [
+        "key-set",
+        "unauthenticated",
+        "error-contract",
+        "attacks",
+        "better-auth",
+        "cors",
+        "lifecycle",
+    ] {
+        assert!(names.contains(&suite), "{suite} ran");
+    }
+    assert!(report.summary.passed > 600, "{:?}", report.summary);
+    // On the white-box mock only cases that are not tokens, or not sendable over HTTP, skip.
+    for c in report.all_cases().filter(|c| c.outcome == Outcome::Skip) {
+        let why = c.message.as_deref().unwrap_or_default();
+        assert!(
+            why.starts_with("not a token") || why.starts_with("not deliverable over HTTP"),
+            "{}/{} skipped: {why}",
+            c.suite,
+            c.id
+        );
+    }
+    // Better Auth's documented behaviour shows up as information, not as a failure.
+    let info: Vec<&str> = report
+        .all_cases()
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.kind == FindingKind::Informational)
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    assert!(info.contains(&"AP-LC-JWT-AFTER-SIGN-OUT"), "{info:?}");
+    assert!(info.contains(&"AP-BA-XFF-BYPASS"), "{info:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flaw_is_caught_with_its_rule_id() {
+    let mut missed = Vec::new();
+    for flaw in Flaw::ALL {
+        let report = audit_mock(Some(flaw)).await;
+        let tripped: Vec<&str> = report
+            .all_cases()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .flat_map(|c| &c.findings)
+            .filter(|f| f.kind != FindingKind::Informational)
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        for rule in expected_rules(flaw) {
+            if !tripped.contains(rule) {
+                missed.push(format!(
+                    "{flaw}: {rule} not reported (tripped: {:?})",
+                    dedup(&tripped)
+                ));
+            }
+        }
+        assert!(
+            report.summary.findings + report.summary.contract_deviations > 0,
+            "{flaw} produced no finding"
+        );
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+fn dedup<'a>(v: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = v.to_vec();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
