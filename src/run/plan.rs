@@ -103,6 +103,16 @@ fn expand_case(
         skip: None,
         expected_text: describe_expectation(case),
     };
+    let mut json = BTreeMap::new();
+    for (pointer, value) in &item.judgement.json {
+        match expand_vars(value, vars) {
+            Ok(v) => {
+                json.insert(pointer.clone(), v);
+            }
+            Err(e) => return vec![skipped(item, e)],
+        }
+    }
+    item.judgement.json = json;
     item.judgement.headers = item
         .judgement
         .headers
@@ -402,7 +412,7 @@ fn apply_edits(
 
 /// A value is raw JSON, a relative time (`now-5m`), or contains `${var}` (then it is a string).
 fn resolve_value(v: &str, now: i64, vars: &BTreeMap<String, String>) -> Result<String, String> {
-    if let Some(t) = relative_time(v, now) {
+    if let Some(t) = crate::scenario::parse_relative_time(v, now) {
         return Ok(t.to_string());
     }
     let expanded = expand_vars(v, vars)?;
@@ -410,29 +420,6 @@ fn resolve_value(v: &str, now: i64, vars: &BTreeMap<String, String>) -> Result<S
         return Ok(expanded);
     }
     Ok(v.to_owned())
-}
-
-/// `now`, `now-5m`, `now+1h`, `now+30s`, `now-2d`.
-pub fn relative_time(v: &str, now: i64) -> Option<i64> {
-    let rest = v.trim().strip_prefix("now")?;
-    if rest.is_empty() {
-        return Some(now);
-    }
-    let (sign, rest) = match rest.as_bytes().first()? {
-        b'+' => (1, &rest[1..]),
-        b'-' => (-1, &rest[1..]),
-        _ => return None,
-    };
-    let unit = rest.chars().last()?;
-    let n: i64 = rest[..rest.len() - unit.len_utf8()].parse().ok()?;
-    let secs = match unit {
-        's' => n,
-        'm' => n * 60,
-        'h' => n * 3600,
-        'd' => n * 86_400,
-        _ => return None,
-    };
-    Some(now + sign * secs)
 }
 
 /// Expands `${name}` inside a regular expression, escaping the values; unknown names stay.
@@ -446,38 +433,14 @@ fn expand_vars_escaped(pattern: &str, vars: &BTreeMap<String, String>) -> String
 
 /// Replaces `${name}` with variables; an unknown name is an error naming it.
 pub fn expand_vars(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| format!("unclosed ${{ in {s:?}"))?;
-        let name = &after[..end];
-        let value = vars
-            .get(name)
-            .ok_or_else(|| format!("variable {name:?} is not set (flow step missing or failed)"))?;
-        out.push_str(value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    crate::scenario::expand_vars(s, vars).map_err(|name| {
+        format!("variable {name:?} is not set (its flow step is missing or failed)")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_times() {
-        assert_eq!(relative_time("now", 100), Some(100));
-        assert_eq!(relative_time("now-5m", 1000), Some(700));
-        assert_eq!(relative_time("now+1h", 0), Some(3600));
-        assert_eq!(relative_time("now+2d", 0), Some(172_800));
-        assert_eq!(relative_time("later", 0), None);
-        assert_eq!(relative_time("now*2", 0), None);
-    }
 
     #[test]
     fn variables() {

@@ -68,7 +68,10 @@ impl Checker<'_> {
                 Some("e.g. `value = \"now-1h\"`, `value = '\"text\"'` or `value = \"42\"`".into()),
             ),
             (_, Some(v)) if v.starts_with("now") => {
-                if parse_relative_time(v, 0).is_none() {
+                // Valid for any clock from 1970 to 2100, so it cannot overflow at run time.
+                if parse_relative_time(v, 0).is_none()
+                    || parse_relative_time(v, 4_102_444_800).is_none()
+                {
                     self.err_value(
                         &value_path,
                         format!("`{v}` is not a relative time"),

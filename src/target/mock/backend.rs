@@ -69,7 +69,10 @@ impl Respond for Backend {
             ("GET", "/healthz") => {
                 ResponseTemplate::new(200).set_body_raw(r#"{"ok":true}"#, "application/json")
             }
-            ("GET" | "POST", "/api/me" | "/api/reports") => {
+            (_, "/api/me" | "/api/reports") if request.method.as_str() != "GET" => {
+                ResponseTemplate::new(405).insert_header("allow", "GET, OPTIONS")
+            }
+            ("GET", "/api/me" | "/api/reports") => {
                 self.protected(request, (path == "/api/reports").then_some("reports:read"))
             }
             _ => ResponseTemplate::new(404),
