@@ -936,6 +936,14 @@ impl Runner<'_> {
                     oob_fetched: fetched,
                 };
                 let mut findings = judge::judge(item, &response, &evidence);
+                if item.tags.iter().any(|t| t == "lifecycle") {
+                    if let Some(lifetime) = measured_lifetime(&out, unix_now()) {
+                        for f in &mut findings {
+                            f.message.push_str(&format!("; {lifetime}"));
+                        }
+                        result.message = Some(lifetime);
+                    }
+                }
                 for f in &mut findings {
                     f.message = redact::redact(&f.message, secrets);
                 }
@@ -958,6 +966,21 @@ impl Runner<'_> {
         }
         finish(result)
     }
+}
+
+/// The lifetime of the JWT a request carries: `exp − iat`, and what was left of it when sent.
+fn measured_lifetime(out: &Outgoing, now: i64) -> Option<String> {
+    let token = out.headers.iter().find_map(|(name, value)| {
+        (name == "authorization").then(|| value.split_whitespace().last().unwrap_or_default())
+    })?;
+    let claims = Token::parse(token).ok()?.claims(16).ok()?;
+    let exp = claims.get("exp")?.as_i64()?;
+    let iat = claims.get("iat")?.as_i64()?;
+    Some(format!(
+        "measured token lifetime (exp − iat) {} s; still valid for {} s when replayed",
+        exp - iat,
+        (exp - now).max(0)
+    ))
 }
 
 fn observe(response: &Incoming, secrets: &[String], token: Option<&str>) -> Observed {
