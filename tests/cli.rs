@@ -292,7 +292,11 @@ fn crack_finds_a_weak_secret_and_exports_for_hashcat() {
 }
 
 fn report_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("authprobe-cli-audit-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir = std::env::temp_dir().join(format!(
+        "authprobe-cli-audit-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -300,37 +304,88 @@ fn report_dir() -> std::path::PathBuf {
 #[test]
 fn audit_of_the_embedded_mock_passes_and_writes_every_report() {
     let out = report_dir();
-    let run = authprobe(&["audit", "--no-progress", "--out", out.to_str().unwrap()], None);
+    let run = authprobe(
+        &["audit", "--no-progress", "--out", out.to_str().unwrap()],
+        None,
+    );
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("0 security findings, 0 contract deviations"), "{stdout}");
-    for file in ["report.json", "junit.xml", "results.sarif", "summary.md", "report.html"] {
+    assert!(
+        stdout.contains("0 security findings, 0 contract deviations"),
+        "{stdout}"
+    );
+    for file in [
+        "report.json",
+        "junit.xml",
+        "results.sarif",
+        "summary.md",
+        "report.html",
+    ] {
         assert!(out.join("latest").join(file).is_file(), "{file}");
     }
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("latest/report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("latest/report.json")).unwrap())
+            .unwrap();
     assert_eq!(report["baseline_ok"], true);
     assert!(report["summary"]["passed"].as_u64().unwrap() > 600);
     let html = std::fs::read_to_string(out.join("latest/report.html")).unwrap();
-    assert!(!authprobe::report::contains_unredacted_token(&html), "no token in the HTML report");
+    assert!(
+        !authprobe::report::contains_unredacted_token(&html),
+        "no token in the HTML report"
+    );
 }
 
 #[test]
 fn audit_of_a_flawed_mock_exits_1_with_findings() {
     let out = report_dir();
-    let run = authprobe(&["audit", "--no-progress", "--mock-variant", "accepts-alg-none", "--suite", "attacks", "--out", out.to_str().unwrap()], None);
+    let run = authprobe(
+        &[
+            "audit",
+            "--no-progress",
+            "--mock-variant",
+            "accepts-alg-none",
+            "--suite",
+            "attacks",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
     let (stdout, _) = text(&run);
     assert_eq!(run.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("FAIL AP-B01-alg-none"), "{stdout}");
-    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(out.join("latest/results.sarif")).unwrap()).unwrap();
-    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "AP-B01-alg-none"));
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("latest/results.sarif")).unwrap())
+            .unwrap();
+    assert!(sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["ruleId"] == "AP-B01-alg-none"));
 }
 
 #[test]
 fn audit_of_an_unreachable_target_exits_4_and_still_writes_the_report() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = report_dir();
     let url = format!("http://127.0.0.1:{port}");
-    let run = authprobe(&["audit", "--no-progress", "--backend-url", &url, "--auth-url", &url, "--out", out.to_str().unwrap()], None);
+    let run = authprobe(
+        &[
+            "audit",
+            "--no-progress",
+            "--backend-url",
+            &url,
+            "--auth-url",
+            &url,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(4), "{stdout}\n{stderr}");
     assert!(stderr.contains("could not be reached"), "{stderr}");
@@ -343,7 +398,17 @@ fn audit_names_the_file_line_and_column_of_a_broken_suite_with_exit_3() {
     let dir = report_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("broken.toml"), "[suite]\nname = \"x\"\ndescription = \"d\"\n\n[[case]]\nid = \"a\"\ntitle = \"t\"\nrule = \"AP-X\"\n[case.expect]\nstatu = 401\n").unwrap();
-    let run = authprobe(&["audit", "--no-progress", "--scenarios", dir.to_str().unwrap(), "--out", dir.join("r").to_str().unwrap()], None);
+    let run = authprobe(
+        &[
+            "audit",
+            "--no-progress",
+            "--scenarios",
+            dir.to_str().unwrap(),
+            "--out",
+            dir.join("r").to_str().unwrap(),
+        ],
+        None,
+    );
     let (_, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("broken.toml:10:1"), "{stderr}");

@@ -16,9 +16,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn deploy(script: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(script);
-    let out = Command::new("bash").arg(&path).output().expect("deploy script runs");
-    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy")
+        .join(script);
+    let out = Command::new("bash")
+        .arg(&path)
+        .output()
+        .expect("deploy script runs");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
@@ -55,10 +64,15 @@ async fn audit(white_box: bool) -> RunReport {
         contract: p.contract.clone(),
         auth_rate_limiting: p.target.auth_rate_limiting,
     };
-    run::audit(target, builtin::builtin_suites().unwrap(), RunConfig::default(), &|_, _| {})
-        .await
-        .unwrap()
-        .report
+    run::audit(
+        target,
+        builtin::builtin_suites().unwrap(),
+        RunConfig::default(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap()
+    .report
 }
 
 fn failures(report: &RunReport) -> Vec<String> {
@@ -73,10 +87,26 @@ async fn white_box_audit_of_the_real_deployment_finds_nothing() {
     let report = audit(true).await;
     assert!(report.baseline_ok, "{:?}", report.notes);
     let bad = failures(&report);
-    assert!(bad.is_empty(), "{} failures:\n{}", bad.len(), bad.join("\n"));
-    let info: Vec<&str> = report.all_cases().flat_map(|c| &c.findings).filter(|f| f.kind == FindingKind::Informational).map(|f| f.rule_id.as_str()).collect();
-    assert!(info.contains(&"AP-LC-JWT-AFTER-SIGN-OUT"), "Better Auth keeps JWTs valid after sign-out: {info:?}");
-    println!("live white-box audit: {:?} in {} ms", report.summary, report.duration_ms);
+    assert!(
+        bad.is_empty(),
+        "{} failures:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    let info: Vec<&str> = report
+        .all_cases()
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.kind == FindingKind::Informational)
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    assert!(
+        info.contains(&"AP-LC-JWT-AFTER-SIGN-OUT"),
+        "Better Auth keeps JWTs valid after sign-out: {info:?}"
+    );
+    println!(
+        "live white-box audit: {:?} in {} ms",
+        report.summary, report.duration_ms
+    );
 }
 
 async fn black_box_audit_skips_what_needs_the_issuer_key_and_finds_nothing() {
@@ -86,9 +116,18 @@ async fn black_box_audit_skips_what_needs_the_issuer_key_and_finds_nothing() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     let needs_key = report
         .all_cases()
-        .filter(|c| c.outcome == Outcome::Skip && c.message.as_deref().unwrap_or_default().contains("issuer's private key"))
+        .filter(|c| {
+            c.outcome == Outcome::Skip
+                && c.message
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("issuer's private key")
+        })
         .count();
-    assert!(needs_key > 10, "issuer-key cases are skipped with their reason ({needs_key})");
+    assert!(
+        needs_key > 10,
+        "issuer-key cases are skipped with their reason ({needs_key})"
+    );
     println!("live black-box audit: {:?}", report.summary);
 }
 
@@ -110,20 +149,33 @@ async fn fresh_jwt(http: &Http, e: &Endpoints, cookie: &str) -> String {
         body: None,
     };
     let r = http.send(&out).await.unwrap();
-    serde_json::from_slice::<Value>(&r.body).unwrap()["token"].as_str().unwrap().to_owned()
+    serde_json::from_slice::<Value>(&r.body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn key_rotation_new_kid_accepted_promptly_old_tokens_still_valid() {
     let p = profile();
     let e = endpoints(&p);
     let http = Http::new(HttpOptions::default()).unwrap();
-    let session = bootstrap(&http, &e, &Credentials::throwaway("rotation")).await.unwrap();
+    let session = bootstrap(&http, &e, &Credentials::throwaway("rotation"))
+        .await
+        .unwrap();
     let old = session.jwt.clone();
-    assert_eq!(backend_answer(&http, &e.backend, &old).await, 200, "before rotation");
+    assert_eq!(
+        backend_answer(&http, &e.backend, &old).await,
+        200,
+        "before rotation"
+    );
     let rotated: Value = serde_json::from_str(&deploy("rotate-key.sh")).unwrap();
     let new_kid = rotated["kid"].as_str().unwrap().to_owned();
     let new = fresh_jwt(&http, &e, &session.cookie).await;
-    assert_eq!(Token::parse(&new).unwrap().kid(), Some(new_kid.as_str()), "new tokens carry the new kid");
+    assert_eq!(
+        Token::parse(&new).unwrap().kid(),
+        Some(new_kid.as_str()),
+        "new tokens carry the new kid"
+    );
     assert_ne!(Token::parse(&old).unwrap().kid(), Some(new_kid.as_str()));
     // The backend refetches for an unknown kid at most once per 10 s (spec §4 step 10).
     let started = Instant::now();
@@ -135,9 +187,14 @@ async fn key_rotation_new_kid_accepted_promptly_old_tokens_still_valid() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let delay = accepted_after.expect("a new-kid token is accepted within the 10 s refetch cooldown");
+    let delay =
+        accepted_after.expect("a new-kid token is accepted within the 10 s refetch cooldown");
     assert!(delay <= Duration::from_secs(11), "accepted after {delay:?}");
-    assert_eq!(backend_answer(&http, &e.backend, &old).await, 200, "old-kid tokens stay valid: the old key stays published");
+    assert_eq!(
+        backend_answer(&http, &e.backend, &old).await,
+        200,
+        "old-kid tokens stay valid: the old key stays published"
+    );
     println!("key rotation: new kid {new_kid} accepted after {delay:?}; old kid still accepted");
 }
 
