@@ -135,6 +135,16 @@ impl SigningKey {
         }
     }
 
+    /// A copy of the key, for the key types whose secret the library holds as bytes (Ed25519,
+    /// HMAC); `None` for ECDSA and RSA key pairs.
+    pub fn try_clone(&self) -> Option<SigningKey> {
+        match self {
+            SigningKey::Ed25519(k) => Some(SigningKey::Ed25519(k.clone())),
+            SigningKey::Hmac(secret) => Some(SigningKey::Hmac(secret.clone())),
+            SigningKey::Ec { .. } | SigningKey::Rsa(_) => None,
+        }
+    }
+
     /// The secret parts of the key, base64url-encoded, for leak detection (Ed25519 seed, HMAC
     /// secret); empty for key types whose private parts the library does not expose.
     pub fn secret_material(&self) -> Vec<String> {

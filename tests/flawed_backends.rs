@@ -3,29 +3,11 @@
 
 use authprobe::report::{FindingKind, Outcome, RunReport};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
-use authprobe::sign::SigningKey;
 use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::{ContractSection, TokenPlacement};
-use serde_json::Value;
 
 async fn audit_mock(flaw: Option<Flaw>) -> RunReport {
     let deployment = MockDeployment::start(flaw).await;
-    let mut jwk = deployment.issuer_key().public_jwk(None, None);
-    jwk.insert(
-        "d".into(),
-        Value::String(deployment.issuer_key().secret_material().remove(0)),
-    );
-    let target = TargetSpec {
-        kind: "mock".into(),
-        variant: flaw.map(|f| f.name().to_owned()),
-        endpoints: deployment.endpoints(),
-        issuer_key: Some(SigningKey::from_private_jwk(&jwk).unwrap()),
-        token: None,
-        credentials: None,
-        placement: TokenPlacement::default(),
-        contract: ContractSection::default(),
-        auth_rate_limiting: true,
-    };
+    let target = TargetSpec::for_mock(&deployment);
     let suites = builtin::builtin_suites().unwrap();
     run::audit(target, suites, RunConfig::default(), &|_, _| {})
         .await

@@ -11,7 +11,7 @@ use authprobe::run::{self, RunConfig, TargetSpec};
 use authprobe::scenario::{self, Suite};
 use authprobe::sign::SigningKey;
 use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::{ContractSection, TargetProfile, TokenPlacement};
+use authprobe::target::profile::TargetProfile;
 use authprobe::target::Endpoints;
 use clap::Args;
 use serde_json::{Map, Value};
@@ -192,17 +192,7 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
             None => None,
         };
         let deployment = MockDeployment::start(flaw).await;
-        let spec = TargetSpec {
-            kind: "mock".into(),
-            variant: flaw.map(|f| f.name().to_owned()),
-            endpoints: deployment.endpoints(),
-            issuer_key: Some(copy_key(deployment.issuer_key())?),
-            token: None,
-            credentials: None,
-            placement: TokenPlacement::default(),
-            contract: ContractSection::default(),
-            auth_rate_limiting: true,
-        };
+        let spec = TargetSpec::for_mock(&deployment);
         mock = Some(deployment);
         spec
     };
@@ -221,18 +211,6 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
     }
     drop(mock);
     Ok(outcome)
-}
-
-/// The mock's issuer key, re-imported from its JWK so the runner owns a copy.
-fn copy_key(key: &SigningKey) -> Result<SigningKey, Failure> {
-    let mut jwk = key.public_jwk(None, None);
-    let secret = key
-        .secret_material()
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow!("mock key has no exportable secret"))?;
-    jwk.insert("d".into(), Value::String(secret));
-    Ok(SigningKey::from_private_jwk(&jwk).map_err(|e| anyhow!("{e}"))?)
 }
 
 fn live_target(args: &AuditArgs) -> Result<TargetSpec, Failure> {

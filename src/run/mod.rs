@@ -70,6 +70,23 @@ pub struct TargetSpec {
     pub auth_rate_limiting: bool,
 }
 
+impl TargetSpec {
+    /// The embedded mock deployment as a white-box target (the harness holds its issuer key).
+    pub fn for_mock(mock: &crate::target::mock::MockDeployment) -> TargetSpec {
+        TargetSpec {
+            kind: "mock".into(),
+            variant: mock.flaw.map(|f| f.name().to_owned()),
+            endpoints: mock.endpoints(),
+            issuer_key: mock.issuer_key().try_clone(),
+            token: None,
+            credentials: None,
+            placement: TokenPlacement::default(),
+            contract: ContractSection::default(),
+            auth_rate_limiting: mock.state.rate_limiting,
+        }
+    }
+}
+
 /// The run's result: the report, and whether the target stopped answering.
 pub struct AuditOutcome {
     pub report: RunReport,

@@ -367,29 +367,8 @@ impl BetterAuth {
             Err(e) => return *e,
         };
         let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
-        for name in ["name", "email", "password"] {
-            match body.get(name) {
-                Some(Value::String(_)) => {}
-                Some(other) => {
-                    return error(
-                        400,
-                        "VALIDATION_ERROR",
-                        &format!(
-                            "[body.{name}] Invalid input: expected string, received {}",
-                            json_type(other)
-                        ),
-                    )
-                }
-                None => {
-                    return error(
-                        400,
-                        "VALIDATION_ERROR",
-                        &format!(
-                            "[body.{name}] Invalid input: expected string, received undefined"
-                        ),
-                    )
-                }
-            }
+        if let Some(refusal) = require_strings(&body, &["name", "email", "password"]) {
+            return refusal;
         }
         let (name, email, password) = (
             field("name").unwrap_or_default(),
@@ -443,29 +422,8 @@ impl BetterAuth {
             Ok(b) => b,
             Err(e) => return *e,
         };
-        for name in ["email", "password"] {
-            match body.get(name) {
-                Some(Value::String(_)) => {}
-                Some(other) => {
-                    return error(
-                        400,
-                        "VALIDATION_ERROR",
-                        &format!(
-                            "[body.{name}] Invalid input: expected string, received {}",
-                            json_type(other)
-                        ),
-                    )
-                }
-                None => {
-                    return error(
-                        400,
-                        "VALIDATION_ERROR",
-                        &format!(
-                            "[body.{name}] Invalid input: expected string, received undefined"
-                        ),
-                    )
-                }
-            }
+        if let Some(refusal) = require_strings(&body, &["email", "password"]) {
+            return refusal;
         }
         let email = body
             .get("email")
@@ -524,6 +482,25 @@ impl BetterAuth {
         }
         response
     }
+}
+
+/// zod's answer when a required member is missing or not a string, as better-call words it.
+fn require_strings(
+    body: &serde_json::Map<String, Value>,
+    names: &[&str],
+) -> Option<ResponseTemplate> {
+    names.iter().find_map(|name| {
+        let received = match body.get(*name) {
+            Some(Value::String(_)) => return None,
+            Some(other) => json_type(other),
+            None => "undefined",
+        };
+        Some(error(
+            400,
+            "VALIDATION_ERROR",
+            &format!("[body.{name}] Invalid input: expected string, received {received}"),
+        ))
+    })
 }
 
 fn json_type(v: &Value) -> &'static str {
