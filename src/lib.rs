@@ -10,6 +10,7 @@
 pub mod algorithm;
 pub mod base64url;
 pub mod contract;
+pub mod differential;
 pub mod forge;
 pub mod gate;
 pub mod jwk;

@@ -14,6 +14,7 @@ macro_rules! outln {
 
 mod audit;
 mod forge;
+mod fuzz;
 
 use anyhow::{anyhow, Context as _};
 use authprobe::jwk::remote::{RemoteConfig, RemoteKeySet};
@@ -102,6 +103,8 @@ enum Command {
     Forge(forge::ForgeArgs),
     /// Guess the HMAC secret of an HS256/384/512 token offline (exit 1 when found).
     Crack(forge::CrackArgs),
+    /// Differential fuzzing: mutated tokens judged by the backend and the reference validator.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 #[derive(Args)]
@@ -115,8 +118,16 @@ struct DecodeArgs {
 
 #[derive(Args)]
 struct ValidateArgs {
-    /// The token, a file holding it, or `-` for standard input.
+    /// The token, a file holding it, or `-` for standard input. With --batch: a file of tokens,
+    /// one per line, or `-` for standard input.
     token: String,
+    /// Validate many tokens: one per line from the file (or `-`, standard input), blank lines
+    /// skipped; one NDJSON verdict per token on standard output in input order, never echoing
+    /// the token; every core used; a final stats line on standard error. Exit 0 if all were
+    /// accepted, 1 if any was rejected. With a key set URL the set is fetched once up front and
+    /// every token is validated against that snapshot (no refetch for an unknown kid).
+    #[arg(long)]
+    batch: bool,
     /// The issuer's public key set: a JWKS file, or an http(s) URL such as
     /// http://127.0.0.1:3000/api/auth/jwks.
     #[arg(long, value_name = "FILE|URL")]
@@ -190,6 +201,7 @@ pub fn run() -> Result<Status, Failure> {
         Command::Audit(args) => audit::audit(args),
         Command::Forge(args) => forge::forge(args),
         Command::Crack(args) => forge::crack(args),
+        Command::Fuzz(args) => fuzz::fuzz(args),
     }
 }
 
@@ -285,20 +297,28 @@ fn load_keys(args: &ValidateArgs) -> Result<Keys, Failure> {
     Ok(Keys::Static(keys))
 }
 
-fn validate(args: ValidateArgs) -> Result<Status, Failure> {
-    let (token, _) = read_token(&args.token)?;
-    let keys = load_keys(&args)?;
+/// The validator and clock the options describe.
+fn validator_and_clock(args: &ValidateArgs) -> (Validator, Box<dyn Clock>) {
     let mut policy = Policy::better_auth(&args.issuer, &args.audience).with_leeway(args.leeway);
     if !args.algorithms.is_empty() {
         policy = policy.with_algorithms(args.algorithms.iter().copied());
     }
     policy.require_kid = !args.allow_missing_kid;
     policy.max_lifetime_secs = args.max_lifetime;
-    let validator = Validator::new(policy);
     let clock: Box<dyn Clock> = match args.now {
         Some(t) => Box::new(FixedClock(t)),
         None => Box::new(SystemClock),
     };
+    (Validator::new(policy), clock)
+}
+
+fn validate(args: ValidateArgs) -> Result<Status, Failure> {
+    if args.batch {
+        return validate_batch(args);
+    }
+    let (token, _) = read_token(&args.token)?;
+    let keys = load_keys(&args)?;
+    let (validator, clock) = validator_and_clock(&args);
     let verdict: Verdict = match &keys {
         Keys::Static(set) => validator.validate(&token, set, clock.as_ref()),
         Keys::Remote(remote) => tokio::runtime::Builder::new_current_thread()
@@ -320,6 +340,166 @@ fn validate(args: ValidateArgs) -> Result<Status, Failure> {
     Ok(match verdict {
         Ok(_) => Status::Success,
         Err(_) => Status::Rejected,
+    })
+}
+
+/// Tokens read per parallel round of `--batch`.
+const BATCH_CHUNK: usize = 8192;
+
+/// One round of `--batch` input: the bytes of its token lines and where each token lies.
+#[derive(Default)]
+struct BatchChunk {
+    bytes: Vec<u8>,
+    /// (1-based line number, start, end) into `bytes`.
+    tokens: Vec<(usize, usize, usize)>,
+}
+
+/// Reads chunks of up to `BATCH_CHUNK` token lines, skipping blank lines, and sends them on
+/// (a reader thread, so that reading overlaps validation). Stops at the end of the input, at a
+/// read error (sent on as the last item) or when the receiver is gone.
+fn read_batch_chunks(
+    mut input: Box<dyn std::io::BufRead + Send>,
+    origin: &str,
+    chunks: std::sync::mpsc::SyncSender<Result<BatchChunk, Failure>>,
+) {
+    use authprobe::validate::batch::{is_blank, strip_line_end};
+    let mut line_no = 0usize;
+    let mut line = Vec::new();
+    loop {
+        let mut chunk = BatchChunk::default();
+        let mut eof = false;
+        while chunk.tokens.len() < BATCH_CHUNK {
+            line.clear();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let failure = Failure::Input(
+                        anyhow::Error::new(e)
+                            .context(format!("reading tokens from {origin} after line {line_no}")),
+                    );
+                    let _ = chunks.send(Err(failure));
+                    return;
+                }
+            }
+            line_no += 1;
+            let token = strip_line_end(&line);
+            if is_blank(token) {
+                continue;
+            }
+            let start = chunk.bytes.len();
+            chunk.bytes.extend_from_slice(token);
+            chunk.tokens.push((line_no, start, chunk.bytes.len()));
+        }
+        if !chunk.tokens.is_empty() && chunks.send(Ok(chunk)).is_err() {
+            return;
+        }
+        if eof {
+            return;
+        }
+    }
+}
+
+/// `validate --batch`: tokens in, NDJSON verdicts out in input order, on every core.
+fn validate_batch(args: ValidateArgs) -> Result<Status, Failure> {
+    use authprobe::validate::batch::{validate_batch as run_batch, BatchLine};
+    use std::io::Write as _;
+    use std::sync::Arc;
+
+    let (input, origin): (Box<dyn std::io::BufRead + Send>, String) = if args.token == "-" {
+        (
+            Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())),
+            "standard input".to_owned(),
+        )
+    } else {
+        let looks_like_a_token = args.token.len() > 16
+            && args.token.matches('.').count() == 2
+            && args
+                .token
+                .bytes()
+                .all(|b| b == b'.' || authprobe::base64url::is_alphabet(b));
+        if looks_like_a_token && !Path::new(&args.token).exists() {
+            // Do not print it: it may be a live credential.
+            return Err(Failure::Input(anyhow!(
+                "--batch reads tokens from a file (one per line) or `-` for standard input; \
+                 the argument looks like a token, not a file"
+            )));
+        }
+        let file = std::fs::File::open(&args.token)
+            .with_context(|| format!("opening token file {}", args.token))?;
+        (
+            Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+            args.token.clone(),
+        )
+    };
+    let keys: Arc<KeySet> = match load_keys(&args)? {
+        Keys::Static(set) => Arc::new(set),
+        // One snapshot for the whole batch: fetched once, never refetched.
+        Keys::Remote(remote) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(remote.current())
+            .map_err(|e| Failure::Unreachable(anyhow!("{e} ({})", args.jwks)))?,
+    };
+    let (validator, clock) = validator_and_clock(&args);
+    let threads = rayon::current_num_threads();
+
+    let started = std::time::Instant::now();
+    let (mut tokens, mut accepted) = (0usize, 0usize);
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let write_failed = |e: std::io::Error| -> ! {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("authprobe: writing output: {e}");
+        std::process::exit(3);
+    };
+    let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+    let reader = std::thread::spawn(move || read_batch_chunks(input, &origin, sender));
+    for chunk in receiver {
+        let chunk = chunk?;
+        let lines: Vec<BatchLine<'_>> = chunk
+            .tokens
+            .iter()
+            .map(|&(line, start, end)| BatchLine {
+                line,
+                token: &chunk.bytes[start..end],
+            })
+            .collect();
+        for record in run_batch(&validator, &keys, clock.as_ref(), &lines) {
+            tokens += 1;
+            accepted += usize::from(record.accepted);
+            out.write_all(record.json.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .unwrap_or_else(|e| write_failed(e));
+        }
+    }
+    reader.join().expect("the batch reader does not panic");
+    out.flush().unwrap_or_else(|e| write_failed(e));
+    let seconds = started.elapsed().as_secs_f64();
+    if tokens == 0 {
+        return Err(Failure::Input(anyhow!(
+            "no tokens in {} (only blank lines or nothing)",
+            if args.token == "-" {
+                "standard input"
+            } else {
+                &args.token
+            }
+        )));
+    }
+    eprintln!(
+        "authprobe batch: tokens={tokens} accepted={accepted} rejected={} seconds={seconds:.3} tokens_per_s={:.0} threads={threads}",
+        tokens - accepted,
+        tokens as f64 / seconds.max(1e-9),
+    );
+    Ok(if accepted == tokens {
+        Status::Success
+    } else {
+        Status::Rejected
     })
 }
 

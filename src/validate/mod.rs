@@ -7,6 +7,7 @@
 //! that fails to parse never reaches a key-set lookup. Every [`RejectionKind`] maps to exactly
 //! one code of the error contract.
 
+pub mod batch;
 mod claims;
 mod clock;
 mod policy;

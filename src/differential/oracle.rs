@@ -1,0 +1,475 @@
+//! The reference verdict for the exact bytes the backend receives, the backend's verdict read
+//! from its answer, and how the two are compared.
+
+use super::mutate::Rendered;
+use crate::contract::{self, ErrorCode};
+use crate::forge::Severity;
+use crate::jwk::KeySet;
+use crate::report::FindingKind;
+use crate::run::http::Incoming;
+use crate::target::profile::ContractSection;
+use crate::validate::Validator;
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// What the reference validator says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reference {
+    Accepted,
+    Rejected(ErrorCode),
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reference::Accepted => f.write_str("accepted"),
+            Reference::Rejected(c) => write!(f, "{c} (HTTP {})", c.status()),
+        }
+    }
+}
+
+/// A token's reference verdict, with the time-dependent part kept for re-evaluation.
+pub struct Prepared {
+    /// Decided before the claims (bearer parsing, structure, header, key, signature).
+    fixed: Option<Reference>,
+    claims: Map<String, Value>,
+}
+
+/// The reference validator with the target's policy and published keys.
+pub struct Oracle {
+    validator: Validator,
+    keys: KeySet,
+    /// Whether the credential arrives as `Authorization: Bearer` (RFC 6750 parsing first).
+    bearer: bool,
+}
+
+impl Oracle {
+    pub fn new(validator: Validator, keys: KeySet, bearer: bool) -> Oracle {
+        Oracle {
+            validator,
+            keys,
+            bearer,
+        }
+    }
+
+    pub fn validator(&self) -> &Validator {
+        &self.validator
+    }
+
+    /// Runs every check that does not depend on the time.
+    pub fn prepare(&self, r: &Rendered) -> Prepared {
+        let rejected = |code: ErrorCode| Prepared {
+            fixed: Some(Reference::Rejected(code)),
+            claims: Map::new(),
+        };
+        let credential: &[u8] = if self.bearer {
+            let values: Vec<&[u8]> = r.values.iter().map(|v| v.as_bytes()).collect();
+            match contract::bearer_token(&values) {
+                Ok(c) => c,
+                Err(code) => return rejected(code),
+            }
+        } else {
+            r.token.as_bytes()
+        };
+        // The same steps, in the same order, as Validator::validate.
+        let claims = match self.validator.parse_jwt(credential) {
+            Ok((_, claims)) => claims,
+            Err(rejection) => return rejected(rejection.code()),
+        };
+        if let Err(rejection) = self.validator.verify_jws(credential, &self.keys) {
+            return rejected(rejection.code());
+        }
+        Prepared {
+            fixed: None,
+            claims,
+        }
+    }
+
+    /// The verdict at every whole second from `from` to `to`, if it is the same throughout;
+    /// `None` when the token sits on a time boundary (inconclusive).
+    pub fn verdict_over(&self, p: &Prepared, from: i64, to: i64) -> Option<Reference> {
+        if let Some(fixed) = p.fixed {
+            return Some(fixed);
+        }
+        let mut verdict = None;
+        for t in from..=to {
+            let v = match self.validator.check_claims(&p.claims, t) {
+                Ok(()) => Reference::Accepted,
+                Err(r) => Reference::Rejected(r.code()),
+            };
+            match verdict {
+                None => verdict = Some(v),
+                Some(seen) if seen != v => return None,
+                Some(_) => {}
+            }
+        }
+        verdict
+    }
+
+    /// The verdict at `now`, inconclusive within ±2 s of a time boundary.
+    pub fn judge(&self, r: &Rendered, now: i64) -> Option<Reference> {
+        self.verdict_over(&self.prepare(r), now - 2, now + 2)
+    }
+}
+
+/// What the backend said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Accepted(u16),
+    /// Refused, with the body's `code` translated into ours through the profile's code table.
+    Refused {
+        status: u16,
+        code: Option<String>,
+    },
+}
+
+/// Reads the backend's verdict from its answer.
+pub fn classify(response: &Incoming, contract: &ContractSection) -> Answer {
+    if (200..300).contains(&response.status) {
+        return Answer::Accepted(response.status);
+    }
+    let code = serde_json::from_slice::<Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("code").and_then(Value::as_str).map(str::to_owned))
+        .map(|theirs| {
+            contract
+                .codes
+                .iter()
+                .find(|(_, t)| **t == theirs)
+                .map(|(ours, _)| ours.clone())
+                .unwrap_or(theirs)
+        });
+    Answer::Refused {
+        status: response.status,
+        code,
+    }
+}
+
+/// The kind of a disagreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    /// The backend accepted what the reference rejects.
+    Accepts,
+    /// The backend refused what the reference accepts.
+    RefusesValid,
+    /// A 5xx for a token.
+    ServerError,
+    /// Both refuse, with different codes (or statuses, in status-only mode).
+    Contract,
+    /// The error body echoes the token, a secret or internals.
+    Leak,
+    /// The backend fetched a harness URL named in the token.
+    OobFetch,
+}
+
+impl Class {
+    pub fn severity(self) -> Severity {
+        match self {
+            Class::Accepts | Class::OobFetch => Severity::Critical,
+            Class::ServerError | Class::Leak => Severity::High,
+            Class::RefusesValid | Class::Contract => Severity::Medium,
+        }
+    }
+    pub fn finding_kind(self) -> FindingKind {
+        match self {
+            Class::Contract => FindingKind::Contract,
+            _ => FindingKind::Security,
+        }
+    }
+    pub fn slug(self) -> &'static str {
+        match self {
+            Class::Accepts => "ACCEPTS",
+            Class::RefusesValid => "REFUSES-VALID",
+            Class::ServerError => "SERVER-ERROR",
+            Class::Contract => "CODE",
+            Class::Leak => "LEAK",
+            Class::OobFetch => "OOB-FETCH",
+        }
+    }
+}
+
+/// The class of a disagreement and what each side said: equal heads are the same disagreement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Head {
+    pub class: Class,
+    /// The reference verdict ("accepted" or the code), empty where it does not matter.
+    pub reference: String,
+    /// The backend verdict ("accepted", the code, "HTTP 500", what leaked).
+    pub backend: String,
+}
+
+/// The result of comparing one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comparison {
+    Agree,
+    /// Not a verdict about the token (rate limit, key set trouble on the target's side).
+    Inconclusive(&'static str),
+    Disagree(Head),
+}
+
+fn reference_label(r: Reference) -> String {
+    match r {
+        Reference::Accepted => "accepted".into(),
+        Reference::Rejected(c) => c.as_str().into(),
+    }
+}
+
+fn answer_label(status: u16, code: Option<&str>) -> String {
+    match code {
+        Some(c) => format!("{c} (HTTP {status})"),
+        None => format!("HTTP {status} without a code"),
+    }
+}
+
+/// Compares the reference verdict with the backend's answer.
+pub fn compare(
+    reference: Reference,
+    answer: &Answer,
+    token_len: usize,
+    contract: &ContractSection,
+) -> Comparison {
+    let head = |class, backend: String| {
+        Comparison::Disagree(Head {
+            class,
+            reference: reference_label(reference),
+            backend,
+        })
+    };
+    let (status, code) = match (reference, answer) {
+        (Reference::Accepted, Answer::Accepted(_)) => return Comparison::Agree,
+        (Reference::Rejected(_), Answer::Accepted(_)) => {
+            return head(Class::Accepts, "accepted".into())
+        }
+        (_, Answer::Refused { status, code }) => (*status, code.as_deref()),
+    };
+    let ours = |c: ErrorCode| code == Some(c.as_str());
+    if status == 429 || ours(ErrorCode::RateLimited) {
+        return Comparison::Inconclusive("the backend rate-limited the request");
+    }
+    if reference != Reference::Rejected(ErrorCode::KeySetUnavailable)
+        && (ours(ErrorCode::KeySetUnavailable) || (status == 503 && code.is_none()))
+    {
+        return Comparison::Inconclusive("the backend's key set was unavailable");
+    }
+    if status >= 500 && reference != Reference::Rejected(ErrorCode::KeySetUnavailable) {
+        return head(Class::ServerError, format!("HTTP {status}"));
+    }
+    let Reference::Rejected(expected) = reference else {
+        return head(Class::RefusesValid, answer_label(status, code));
+    };
+    // A token this large may be refused by the HTTP layer before the application sees it.
+    if token_len > 8 * 1024 && code.is_none() && matches!(status, 400 | 413 | 431) {
+        return Comparison::Agree;
+    }
+    if contract.status_only() {
+        return if status == expected.status() {
+            Comparison::Agree
+        } else {
+            head(Class::Contract, format!("HTTP {status}"))
+        };
+    }
+    if ours(expected) && status == expected.status() {
+        Comparison::Agree
+    } else {
+        head(Class::Contract, answer_label(status, code))
+    }
+}
+
+/// Markers of leaked internals in an error body (as the audit's judge uses).
+const INTERNALS: [&str; 8] = [
+    "Traceback (most recent call last)",
+    "Exception",
+    "exception",
+    "panicked at",
+    "stack trace",
+    "jwt.exceptions",
+    "at java.",
+    "node_modules/",
+];
+
+/// What a refusal's body leaks: "the token or a secret" (the token sent, the session's token,
+/// key material) and "internals" (exception names, stack traces).
+pub fn leaks(body: &[u8], sent: &str, secrets: &[String]) -> Vec<&'static str> {
+    let body = String::from_utf8_lossy(body);
+    let mut found = Vec::new();
+    let signature = sent.rsplit('.').next().filter(|s| s.len() >= 16);
+    let token = (sent.len() >= 16 && body.contains(sent))
+        || signature.is_some_and(|s| body.contains(s))
+        || secrets
+            .iter()
+            .filter(|s| s.len() >= 16)
+            .any(|s| body.contains(s.as_str()));
+    if token {
+        found.push("the token or a secret");
+    }
+    if INTERNALS.iter().any(|m| body.contains(m)) {
+        found.push("internals");
+    }
+    found
+}
+
+/// Whether a new answer shows the disagreement being shrunk: an acceptance of a rejected token
+/// stays one whatever check the reference now fails first (so incidental edits that only move
+/// the reference's first failing check are dropped too); the others must stay exactly the same.
+pub fn reproduces(target: &Head, heads: &[Head]) -> Option<Head> {
+    heads
+        .iter()
+        .find(|h| match target.class {
+            Class::Accepts | Class::RefusesValid => h.class == target.class,
+            _ => *h == target,
+        })
+        .cloned()
+}
+
+/// The operator kinds that belong to a disagreement's cause. The reference code already names
+/// the check for most codes (an expired token is expired however it was built); where one code
+/// covers several checks, the kinds that tell them apart are kept: which claim for
+/// INVALID_CLAIM, which header parameter for FORBIDDEN_HEADER_PARAMETER, which signer
+/// for ALGORITHM_NOT_ALLOWED (none vs key confusion), which malformation for MALFORMED_*.
+pub fn cause_kinds(head: &Head, kinds: &BTreeSet<String>) -> BTreeSet<String> {
+    let member = |k: &str| -> Option<(String, String)> {
+        let (verb, name) = k.split_once(':')?;
+        let part = verb.split('-').next()?;
+        matches!(part, "header" | "claim").then(|| (part.to_owned(), name.to_owned()))
+    };
+    let signer = |k: &&String| k.starts_with("sign:");
+    match head.class {
+        Class::ServerError | Class::Leak => return BTreeSet::new(),
+        Class::OobFetch => {
+            return kinds
+                .iter()
+                .filter_map(|k| member(k))
+                .filter(|(part, name)| {
+                    part == "header" && ["jku", "x5u", "other"].contains(&name.as_str())
+                })
+                .map(|(part, name)| format!("{part}:{name}"))
+                .collect()
+        }
+        Class::RefusesValid => return kinds.clone(),
+        Class::Accepts | Class::Contract => {}
+    }
+    match head.reference.as_str() {
+        "INVALID_SIGNATURE"
+        | "UNKNOWN_KEY_ID"
+        | "INVALID_TOKEN_TYPE"
+        | "TOKEN_EXPIRED"
+        | "TOKEN_NOT_YET_VALID"
+        | "TOKEN_ISSUED_IN_FUTURE"
+        | "TOKEN_LIFETIME_EXCEEDED"
+        | "INVALID_ISSUER"
+        | "INVALID_AUDIENCE"
+        | "MISSING_TOKEN" => BTreeSet::new(),
+        "INVALID_CLAIM" => kinds
+            .iter()
+            .filter_map(|k| member(k))
+            .filter(|(part, _)| part == "claim")
+            .map(|(part, name)| format!("{part}:{name}"))
+            .collect(),
+        "ALGORITHM_NOT_ALLOWED" => kinds.iter().filter(signer).cloned().collect(),
+        "FORBIDDEN_HEADER_PARAMETER" => kinds
+            .iter()
+            .filter_map(|k| {
+                let (part, name) = member(k)?;
+                let forbidden = crate::validate::FORBIDDEN_HEADER_PARAMETERS
+                    .contains(&name.as_str())
+                    || name == "crit";
+                (part == "header" && forbidden).then(|| format!("header:{name}"))
+            })
+            .collect(),
+        "MALFORMED_TOKEN" | "MALFORMED_AUTHORIZATION" => kinds
+            .iter()
+            .filter(|k| !k.starts_with("sign:") && !k.starts_with("sig:"))
+            .map(|k| {
+                let verb = k.split(':').next().unwrap_or_default();
+                if verb.ends_with("-dup") || verb.ends_with("-first") {
+                    "duplicate-member".to_owned()
+                } else if verb == "header" || verb == "claim" || verb.ends_with("-remove") {
+                    format!("{}-member", verb.split('-').next().unwrap_or_default())
+                } else {
+                    k.clone()
+                }
+            })
+            .collect(),
+        _ => kinds.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, code: &str) -> Answer {
+        Answer::Refused {
+            status,
+            code: Some(code.into()),
+        }
+    }
+
+    #[test]
+    fn comparisons() {
+        let c = ContractSection::default();
+        let expired = Reference::Rejected(ErrorCode::TokenExpired);
+        assert_eq!(
+            compare(expired, &refused(401, "TOKEN_EXPIRED"), 100, &c),
+            Comparison::Agree
+        );
+        let Comparison::Disagree(h) = compare(expired, &Answer::Accepted(200), 100, &c) else {
+            panic!()
+        };
+        assert_eq!(
+            (h.class, h.reference.as_str()),
+            (Class::Accepts, "TOKEN_EXPIRED")
+        );
+        let Comparison::Disagree(h) = compare(expired, &refused(401, "INVALID_CLAIM"), 100, &c)
+        else {
+            panic!()
+        };
+        assert_eq!(h.class, Class::Contract);
+        assert!(matches!(
+            compare(
+                expired,
+                &Answer::Refused {
+                    status: 500,
+                    code: None
+                },
+                100,
+                &c
+            ),
+            Comparison::Disagree(Head {
+                class: Class::ServerError,
+                ..
+            })
+        ));
+        assert!(matches!(
+            compare(expired, &refused(429, "RATE_LIMITED"), 100, &c),
+            Comparison::Inconclusive(_)
+        ));
+        assert_eq!(
+            compare(
+                expired,
+                &Answer::Refused {
+                    status: 431,
+                    code: None
+                },
+                20_000,
+                &c
+            ),
+            Comparison::Agree
+        );
+        let status_only = ContractSection {
+            mode: "status-only".into(),
+            ..ContractSection::default()
+        };
+        assert_eq!(
+            compare(expired, &refused(401, "whatever"), 100, &status_only),
+            Comparison::Agree
+        );
+        assert!(leaks(
+            b"{\"token\":\"abcdefghijklmnopq.r.s\"}",
+            "abcdefghijklmnopq.r.s",
+            &[]
+        )
+        .contains(&"the token or a secret"));
+    }
+}
