@@ -12,7 +12,7 @@ mod common;
 use authprobe::algorithm::{Algorithm, Curve, KeyFamily};
 use authprobe::jwk::KeySet;
 use authprobe::sign::SigningKey;
-use common::fixture;
+use common::{fixture, BenchClock};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map, Value};
 use std::hint::black_box;
@@ -23,7 +23,7 @@ fn jwk(family: KeyFamily, alg: Algorithm, kid: &str) -> Map<String, Value> {
         .public_jwk(Some(kid), Some(alg))
 }
 
-fn jwks(c: &mut Criterion) {
+fn jwks(c: &mut Criterion<BenchClock>) {
     let fixture_doc = fixture("better-auth/jwks.json");
     let rotation_kids = [
         "Qm3TzV8pLw2XcR6nYb9KdF4sHj7GaE1u",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Prints criterion's last measurements (<criterion home>/**/new) as a table, and the ratios that
-docs/PERFORMANCE.md reports. Usage: python3 benches/summarize.py [criterion-home]
-(default: $CRITERION_HOME, else target/criterion)."""
+"""Prints criterion's last measurements (<criterion home>/**/new) as the markdown tables of
+docs/PERFORMANCE.md, with the ratios. Usage: python3 benches/summarize.py [criterion-home]
+(default: $CRITERION_HOME, else target/criterion). Values are criterion's median estimates."""
 import json, os, sys
 
 root = (sys.argv[1] if len(sys.argv) > 1
@@ -13,31 +13,68 @@ for dirpath, _, files in os.walk(root):
     with open(os.path.join(dirpath, "benchmark.json")) as f:
         full_id = json.load(f)["full_id"]
     with open(os.path.join(dirpath, "estimates.json")) as f:
-        est = json.load(f)
-    rows[full_id] = (est["median"]["point_estimate"], est["mean"]["point_estimate"],
-                     est["median"]["confidence_interval"]["lower_bound"],
-                     est["median"]["confidence_interval"]["upper_bound"])
+        rows[full_id] = json.load(f)["median"]["point_estimate"]
+
 
 def fmt(ns):
-    if ns >= 1e9: return f"{ns/1e9:.3f} s"
-    if ns >= 1e6: return f"{ns/1e6:.2f} ms"
-    if ns >= 1e3: return f"{ns/1e3:.2f} µs"
+    if ns is None:
+        return "–"
+    if ns >= 1e9:
+        return f"{ns / 1e9:.3f} s"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
     return f"{ns:.0f} ns"
 
-print(f"{'benchmark':60} {'median':>10} {'mean':>10}  95% CI of median")
-for k in sorted(rows):
-    med, mean, lo, hi = rows[k]
-    print(f"{k:60} {fmt(med):>10} {fmt(mean):>10}  [{fmt(lo)} … {fmt(hi)}]")
+
+def get(name):
+    return rows.get(name)
+
+
+print("| alg | raw primitive | Key::verify | authprobe validate | jsonwebtoken (struct) | "
+      "jsonwebtoken (Value) | authprobe / jwt struct | authprobe / jwt Value | "
+      "validate − Key::verify |")
+print("|---|---|---|---|---|---|---|---|---|")
+for alg in ["EdDSA", "ES256", "RS256", "PS256", "HS256"]:
+    g = lambda n: get(f"validate/{alg}/{n}")
+    raw, kv, ours, typed, value = g("raw"), g("key_verify"), g("authprobe"), \
+        g("jsonwebtoken_typed"), g("jsonwebtoken_value")
+    if None in (raw, kv, ours, typed, value):
+        continue
+    extra = ""
+    if g("raw_aws_lc_ed25519"):
+        extra = (f" (aws-lc: {fmt(g('raw_aws_lc_ed25519'))}, unparsed "
+                 f"{fmt(g('raw_aws_lc_ed25519_unparsed'))})")
+    if g("raw_key_per_call"):
+        extra = f" (key schedule per call: {fmt(g('raw_key_per_call'))})"
+    print(f"| {alg} | {fmt(raw)}{extra} | {fmt(kv)} | {fmt(ours)} | {fmt(typed)} | {fmt(value)} | "
+          f"**{ours / typed:.2f}** | {ours / value:.2f} | {fmt(ours - kv)} |")
 
 print()
-print("ratios (medians):")
-for alg in ["EdDSA", "ES256", "RS256", "PS256", "HS256"]:
-    g = lambda n: rows.get(f"validate/{alg}/{n}", (None,))[0]
-    ours, typed, value, kv, raw = g("authprobe"), g("jsonwebtoken_typed"), g("jsonwebtoken_value"), g("key_verify"), g("raw")
-    if None in (ours, typed, value, kv, raw):
-        continue
-    print(f"  {alg:6} authprobe/jsonwebtoken_typed = {ours/typed:.3f}  authprobe/jsonwebtoken_value = {ours/value:.3f}"
-          f"  overhead above key_verify = {fmt(ours-kv)}  above raw = {fmt(ours-raw)}")
-s = lambda n: rows.get(f"steps/EdDSA-fixture/{n}", (None,))[0]
-if s("validate") and s("key_verify"):
-    print(f"  fixture: validate − key_verify = {fmt(s('validate') - s('key_verify'))}; all_but_signature = {fmt(s('all_but_signature'))}")
+print("| step (sample fixture, EdDSA, 607 bytes) | median |")
+print("|---|---|")
+for step in ["parse_token", "parse_jwt(token+claims)", "check_header", "select+binding",
+             "check_claims", "all_but_signature", "key_verify", "validate"]:
+    print(f"| {step} | {fmt(get(f'steps/EdDSA-fixture/{step}'))} |")
+v, kv = get("steps/EdDSA-fixture/validate"), get("steps/EdDSA-fixture/key_verify")
+if v and kv:
+    print(f"| validate − key_verify | {fmt(v - kv)} |")
+
+print()
+print("| parse (sample fixture) | median |")
+print("|---|---|")
+for k in sorted(k for k in rows if k.startswith("parse/")):
+    print(f"| {k.removeprefix('parse/')} | {fmt(rows[k])} |")
+
+print()
+print("| key set | authprobe parse | authprobe select + binding | jsonwebtoken parse + find + key |")
+print("|---|---|---|---|")
+for name in ["fixture", "rotation-3xEd25519", "mixed-Ed25519+P256+RSA2048"]:
+    print(f"| {name} | {fmt(get(f'jwks/parse/{name}'))} | {fmt(get(f'jwks/select/{name}'))} | "
+          f"{fmt(get(f'jwks/jsonwebtoken/parse+find+key/{name}'))} |")
+
+a = get("audit/mock/builtin-suites")
+if a:
+    print()
+    print(f"mock audit (all built-in suites, start to finish): {fmt(a)}")

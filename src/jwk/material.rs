@@ -1,8 +1,7 @@
 //! Imported key material and the signature primitives behind each algorithm.
 //!
-//! Ed25519 accepts exactly what ed25519-dalek's `verify_strict` accepts (canonical S, no
-//! small-order A or R, RFC 8032 §5.1.7 plus the "Taming the many EdDSAs" checks); the equation
-//! itself is checked by aws-lc, which is faster (see [`verify_ed25519`]). ECDSA, RSA and HMAC go
+//! Ed25519 goes through ed25519-dalek's `verify_strict` (canonical S, no small-order A or R,
+//! RFC 8032 §5.1.7 plus the "Taming the many EdDSAs" checks). ECDSA, RSA and HMAC go
 //! through aws-lc-rs: fixed-length r‖s (RFC 7518 §3.4) with 0 < r, s < n, PKCS#1 v1.5 and PSS
 //! with the salt as long as the hash (RFC 7518 §3.5) for 2048–8192-bit moduli, and a
 //! constant-time MAC comparison. Parsed public keys and HMAC keys are cached so each
@@ -162,7 +161,11 @@ impl KeyMaterial {
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
         match (self, alg) {
             (KeyMaterial::Ed25519(key), Algorithm::EdDSA) => {
-                verify_ed25519(key, message, signature)
+                let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+                    return false;
+                };
+                key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&bytes))
+                    .is_ok()
             }
             (KeyMaterial::Ec { curve, parsed, .. }, _) => {
                 signature.len() == 2 * curve.coordinate_len()
@@ -237,127 +240,23 @@ fn hmac_algorithm(alg: Algorithm) -> Option<(usize, hmac::Algorithm)> {
     }
 }
 
-/// The canonical encodings of the eight points of small order (the torsion subgroup E[8]):
-/// the identity, the point of order 2, two of order 4 and four of order 8. The test below checks
-/// that each decodes to a distinct small-order point and re-encodes to itself, so the list is
-/// complete.
-const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = [
-    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
-    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
-];
-
-const fn hex32(hex: &str) -> [u8; 32] {
-    const fn nibble(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => panic!("not lowercase hex"),
-        }
-    }
-    let hex = hex.as_bytes();
-    assert!(hex.len() == 64);
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-/// True when a point encoding's y (the low 255 bits) is at least p = 2^255 − 19.
-fn y_is_non_canonical(encoding: &[u8; 32]) -> bool {
-    encoding[0] >= 0xed && encoding[1..31].iter().all(|b| *b == 0xff) && encoding[31] & 0x7f == 0x7f
-}
-
-/// Ed25519 verification with exactly `verify_strict`'s accept set, at aws-lc's speed.
-///
-/// `verify_strict` accepts iff S < L, R decodes to a point that is not of small order, A is not
-/// of small order, and the canonical encoding of [S]B − [k]A equals the R bytes, with
-/// k = SHA-512(R ‖ A ‖ M) over the bytes as given. aws-lc's `ED25519_verify` checks S < L and the
-/// same equation with the same k and the same byte comparison. Equality with a canonical
-/// encoding means R is a valid, canonically encoded point, and it is of small order exactly when
-/// its bytes are one of the eight [`SMALL_ORDER_ENCODINGS`], so refusing those adds the only
-/// check aws-lc lacks. A is checked not to be of small order at import (`KeyMaterial::ed25519`).
-/// A key whose y encoding is not canonical (y ≥ p, which import accepts, as ed25519-dalek does)
-/// is left to ed25519-dalek itself, so no decoding difference between the libraries can matter.
-fn verify_ed25519(key: &ed25519_dalek::VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
-        return false;
-    };
-    if y_is_non_canonical(key.as_bytes()) {
-        return key
-            .verify_strict(message, &ed25519_dalek::Signature::from_bytes(&bytes))
-            .is_ok();
-    }
-    if SMALL_ORDER_ENCODINGS.iter().any(|e| e[..] == bytes[..32]) {
-        return false;
-    }
-    sig::UnparsedPublicKey::new(&sig::ED25519, key.as_bytes())
-        .verify(message, &bytes)
-        .is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use aws_lc_rs::digest;
     use curve25519_dalek::Scalar;
-    use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+    use ed25519_dalek::SigningKey;
 
-    fn strict(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
-        <[u8; 64]>::try_from(signature).is_ok_and(|bytes| {
-            key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&bytes))
-                .is_ok()
-        })
-    }
-
-    #[test]
-    fn the_small_order_list_is_the_whole_torsion_subgroup() {
-        for (i, encoding) in SMALL_ORDER_ENCODINGS.iter().enumerate() {
-            let point = VerifyingKey::from_bytes(encoding).expect("decodes");
-            assert!(point.is_weak(), "entry {i} is of small order");
-            assert_eq!(
-                point.to_edwards().compress().to_bytes(),
-                *encoding,
-                "entry {i} is canonical"
-            );
-            assert!(!SMALL_ORDER_ENCODINGS[..i]
-                .iter()
-                .any(|e| point.to_edwards() == VerifyingKey::from_bytes(e).unwrap().to_edwards()));
-        }
-        // Eight distinct points of small order: all of E[8].
-    }
-
-    #[test]
-    fn non_canonical_y_is_recognised() {
-        let mut p = [0xffu8; 32];
-        p[0] = 0xed;
-        p[31] = 0x7f;
-        assert!(y_is_non_canonical(&p));
-        let mut p_minus_1 = p;
-        p_minus_1[0] = 0xec;
-        assert!(!y_is_non_canonical(&p_minus_1));
-        assert!(y_is_non_canonical(&[0xff; 32]));
-        let mut signed = p;
-        signed[31] = 0xff;
-        assert!(y_is_non_canonical(&signed));
-    }
-
-    /// A signature whose R is the identity and that satisfies the cofactorless equation:
-    /// S = k·a, so [S]B − [k]A = O. aws-lc alone accepts it; verify_strict and we do not.
+    /// A signature whose R is the identity (a point of small order) with S = k·a satisfies
+    /// [S]B − [k]A = R: a plain cofactorless verifier (aws-lc's) accepts it, `verify_strict`
+    /// and therefore the reference validator do not.
     #[test]
     fn a_small_order_r_satisfying_the_equation_is_refused() {
         let signing = SigningKey::from_bytes(&[7u8; 32]);
         let key = signing.verifying_key();
         let message = b"small-order R";
-        let r = SMALL_ORDER_ENCODINGS[0];
+        let mut r = [0u8; 32];
+        r[0] = 1;
         let mut h = digest::Context::new(&digest::SHA512);
         h.update(&r);
         h.update(key.as_bytes());
@@ -371,61 +270,13 @@ mod tests {
             sig::UnparsedPublicKey::new(&sig::ED25519, key.as_bytes())
                 .verify(message, &forged)
                 .is_ok(),
-            "aws-lc alone accepts it (so the extra check is what refuses it)"
+            "aws-lc alone accepts it"
         );
-        assert!(!strict(&key, message, &forged));
-        assert!(!verify_ed25519(&key, message, &forged));
-    }
-
-    /// Same verdict as verify_strict on valid signatures and on every single-bit change of the
-    /// signature and message, on S + L, and on each small-order R.
-    #[test]
-    fn agrees_with_verify_strict() {
-        const L: [u8; 32] =
-            hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
-        let mut cases = 0;
-        for seed in 0..8u8 {
-            let signing = SigningKey::from_bytes(&[seed.wrapping_mul(31).wrapping_add(1); 32]);
-            let key = signing.verifying_key();
-            let message: Vec<u8> = (0..(seed as usize * 37)).map(|i| i as u8).collect();
-            let good = signing.sign(&message).to_bytes();
-            let mut variants = vec![(message.clone(), good.to_vec())];
-            for bit in 0..512 {
-                let mut bad = good;
-                bad[bit / 8] ^= 1 << (bit % 8);
-                variants.push((message.clone(), bad.to_vec()));
-            }
-            if !message.is_empty() {
-                let mut other = message.clone();
-                other[0] ^= 1;
-                variants.push((other, good.to_vec()));
-            }
-            // S + L: the same scalar, not reduced.
-            let mut s_plus_l = good;
-            let mut carry = 0u16;
-            for i in 0..32 {
-                let sum = u16::from(s_plus_l[32 + i]) + u16::from(L[i]) + carry;
-                s_plus_l[32 + i] = sum as u8;
-                carry = sum >> 8;
-            }
-            variants.push((message.clone(), s_plus_l.to_vec()));
-            for r in SMALL_ORDER_ENCODINGS {
-                let mut bad = good;
-                bad[..32].copy_from_slice(&r);
-                variants.push((message.clone(), bad.to_vec()));
-            }
-            variants.push((message.clone(), good[..63].to_vec()));
-            for (message, signature) in &variants {
-                assert_eq!(
-                    verify_ed25519(&key, message, signature),
-                    strict(&key, message, signature),
-                    "seed {seed}"
-                );
-                cases += 1;
-            }
-            assert!(verify_ed25519(&key, &message, &good));
-        }
-        assert!(cases > 4000);
+        let material = KeyMaterial::ed25519(key.as_bytes()).unwrap();
+        assert!(!material.verify(Algorithm::EdDSA, message, &forged));
+        use ed25519_dalek::Signer as _;
+        let good = signing.sign(message).to_bytes();
+        assert!(material.verify(Algorithm::EdDSA, message, &good));
     }
 
     #[test]
