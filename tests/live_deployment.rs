@@ -36,14 +36,7 @@ fn profile() -> TargetProfile {
 }
 
 fn endpoints(p: &TargetProfile) -> Endpoints {
-    Endpoints {
-        backend: p.target.backend_url.clone(),
-        auth: p.target.auth_url.clone(),
-        auth_base_path: p.target.auth_base_path.clone(),
-        backend_key_set_down: p.target.backend_key_set_down_url.clone(),
-        backend_rate_limited: p.target.backend_rate_limited_url.clone(),
-        frontend_origin: p.target.frontend_origin.clone(),
-    }
+    p.endpoints()
 }
 
 fn issuer_key() -> SigningKey {

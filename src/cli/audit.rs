@@ -213,28 +213,37 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
     Ok(outcome)
 }
 
-fn live_target(args: &AuditArgs) -> Result<TargetSpec, Failure> {
-    let profile = match &args.target {
+/// A live target from `--target` (or plain URLs), with credentials from the environment and an
+/// optional starting token: what `audit` and `fuzz` share.
+pub(super) struct LiveTarget {
+    pub profile: TargetProfile,
+    pub endpoints: Endpoints,
+    pub credentials: Option<Credentials>,
+    pub token: Option<String>,
+}
+
+pub(super) fn resolve_live(
+    target: Option<&Path>,
+    backend_url: Option<&String>,
+    auth_url: Option<&String>,
+    token: Option<&String>,
+) -> Result<LiveTarget, Failure> {
+    let profile = match target {
         Some(path) => TargetProfile::load(path).map_err(|e| Failure::Input(anyhow!("{e}")))?,
         None => {
             let mut p = TargetProfile::default();
-            p.target.backend_url = args.backend_url.clone().unwrap_or_default();
+            p.target.backend_url = backend_url.cloned().unwrap_or_default();
             p.target.auth_base_path = "/api/auth".into();
             p
         }
     };
-    let t = &profile.target;
-    let endpoints = Endpoints {
-        backend: args
-            .backend_url
-            .clone()
-            .unwrap_or_else(|| t.backend_url.clone()),
-        auth: args.auth_url.clone().or_else(|| t.auth_url.clone()),
-        auth_base_path: t.auth_base_path.clone(),
-        backend_key_set_down: t.backend_key_set_down_url.clone(),
-        backend_rate_limited: t.backend_rate_limited_url.clone(),
-        frontend_origin: t.frontend_origin.clone(),
-    };
+    let mut endpoints = profile.endpoints();
+    if let Some(url) = backend_url {
+        endpoints.backend = url.clone();
+    }
+    if let Some(url) = auth_url {
+        endpoints.auth = Some(url.clone());
+    }
     let credentials = match (
         &profile.credentials.email_env,
         &profile.credentials.password_env,
@@ -249,10 +258,30 @@ fn live_target(args: &AuditArgs) -> Result<TargetSpec, Failure> {
         }),
         _ => None,
     };
-    let token = match &args.token {
+    let token = match token {
         Some(t) => Some(String::from_utf8_lossy(&super::read_token(t)?.0).into_owned()),
         None => None,
     };
+    Ok(LiveTarget {
+        profile,
+        endpoints,
+        credentials,
+        token,
+    })
+}
+
+fn live_target(args: &AuditArgs) -> Result<TargetSpec, Failure> {
+    let LiveTarget {
+        profile,
+        endpoints,
+        credentials,
+        token,
+    } = resolve_live(
+        args.target.as_deref(),
+        args.backend_url.as_ref(),
+        args.auth_url.as_ref(),
+        args.token.as_ref(),
+    )?;
     Ok(TargetSpec {
         kind: "live".into(),
         variant: None,

@@ -6,11 +6,9 @@ use anyhow::{anyhow, Context as _};
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
 use authprobe::report::{self, RunReport};
 use authprobe::run::http::{Http, HttpOptions, Outgoing};
-use authprobe::run::session::Credentials;
 use authprobe::sign::SigningKey;
 use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::{ContractSection, PolicySection, TargetProfile, TokenPlacement};
-use authprobe::target::Endpoints;
+use authprobe::target::profile::{ContractSection, PolicySection, TokenPlacement};
 use clap::Args;
 use serde_json::{Map, Value};
 use std::io::IsTerminal as _;
@@ -302,45 +300,17 @@ async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
 }
 
 async fn live_target(args: &FuzzArgs, http: &HttpOptions) -> Result<FuzzTarget, Failure> {
-    let profile = match &args.target {
-        Some(path) => TargetProfile::load(path).map_err(|e| Failure::Input(anyhow!("{e}")))?,
-        None => {
-            let mut p = TargetProfile::default();
-            p.target.backend_url = args.backend_url.clone().unwrap_or_default();
-            p.target.auth_base_path = "/api/auth".into();
-            p
-        }
-    };
-    let t = &profile.target;
-    let endpoints = Endpoints {
-        backend: args
-            .backend_url
-            .clone()
-            .unwrap_or_else(|| t.backend_url.clone()),
-        auth: args.auth_url.clone().or_else(|| t.auth_url.clone()),
-        auth_base_path: t.auth_base_path.clone(),
-        backend_key_set_down: t.backend_key_set_down_url.clone(),
-        backend_rate_limited: t.backend_rate_limited_url.clone(),
-        frontend_origin: t.frontend_origin.clone(),
-    };
-    let credentials = match (
-        &profile.credentials.email_env,
-        &profile.credentials.password_env,
-    ) {
-        (Some(email), Some(password)) => Some(Credentials {
-            name: "authprobe".into(),
-            email: std::env::var(email)
-                .map_err(|_| anyhow!("credentials.email_env: ${email} is not set"))?,
-            password: std::env::var(password)
-                .map_err(|_| anyhow!("credentials.password_env: ${password} is not set"))?,
-            sign_up: profile.credentials.sign_up,
-        }),
-        _ => None,
-    };
-    let token = match &args.token {
-        Some(t) => Some(String::from_utf8_lossy(&super::read_token(t)?.0).into_owned()),
-        None => None,
-    };
+    let super::audit::LiveTarget {
+        profile,
+        endpoints,
+        credentials,
+        token,
+    } = super::audit::resolve_live(
+        args.target.as_deref(),
+        args.backend_url.as_ref(),
+        args.auth_url.as_ref(),
+        args.token.as_ref(),
+    )?;
     let jwks = match &args.jwks {
         Some(j) => Some(read_jwks(j, http).await?),
         None => None,

@@ -176,6 +176,19 @@ pub enum ProfileError {
 }
 
 impl TargetProfile {
+    /// The deployment's URLs as the runner uses them.
+    pub fn endpoints(&self) -> super::Endpoints {
+        let t = &self.target;
+        super::Endpoints {
+            backend: t.backend_url.clone(),
+            auth: t.auth_url.clone(),
+            auth_base_path: t.auth_base_path.clone(),
+            backend_key_set_down: t.backend_key_set_down_url.clone(),
+            backend_rate_limited: t.backend_rate_limited_url.clone(),
+            frontend_origin: t.frontend_origin.clone(),
+        }
+    }
+
     /// Reads and checks a profile file; errors name the file, line and column.
     pub fn load(path: &Path) -> Result<TargetProfile, ProfileError> {
         let shown = path.display().to_string();
