@@ -141,25 +141,45 @@ fn load_suites(args: &AuditArgs) -> Result<Vec<Suite>, Failure> {
 }
 
 fn http_options(args: &AuditArgs) -> Result<HttpOptions, Failure> {
+    http_options_from(
+        &args.headers,
+        args.timeout_ms,
+        args.rate,
+        args.ca_cert.as_ref(),
+        args.insecure,
+        args.proxy.as_ref(),
+    )
+}
+
+/// The transport options `audit` and `fuzz` share, from their flags.
+pub(super) fn http_options_from(
+    headers: &[String],
+    timeout_ms: u64,
+    rate: Option<f64>,
+    ca_cert: Option<&PathBuf>,
+    insecure: bool,
+    proxy: Option<&String>,
+) -> Result<HttpOptions, Failure> {
     let mut extra = Vec::new();
-    for h in &args.headers {
+    for h in headers {
         let (name, value) = h
             .split_once(':')
             .ok_or_else(|| anyhow!("--header {h:?}: expected `Name: value`"))?;
         extra.push((name.trim().to_owned(), value.trim().to_owned()));
     }
     Ok(HttpOptions {
-        timeout: Duration::from_millis(args.timeout_ms),
-        rate_per_sec: args.rate,
-        ca_cert: args.ca_cert.clone(),
-        insecure: args.insecure,
-        proxy: args.proxy.clone(),
+        timeout: Duration::from_millis(timeout_ms),
+        rate_per_sec: rate,
+        ca_cert: ca_cert.cloned(),
+        insecure,
+        proxy: proxy.cloned(),
         extra_headers: extra,
         ..HttpOptions::default()
     })
 }
 
-fn read_issuer_key(path: &Path) -> Result<SigningKey, Failure> {
+/// Reads a private JWK file (`--issuer-key`).
+pub(super) fn read_issuer_key(path: &Path) -> Result<SigningKey, Failure> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let jwk: Map<String, Value> = serde_json::from_str(&text)

@@ -6,11 +6,10 @@ use anyhow::{anyhow, Context as _};
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
 use authprobe::report::{self, RunReport};
 use authprobe::run::http::{Http, HttpOptions, Outgoing};
-use authprobe::sign::SigningKey;
 use authprobe::target::mock::{Flaw, MockDeployment};
 use authprobe::target::profile::{ContractSection, PolicySection, TokenPlacement};
 use clap::Args;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -153,7 +152,7 @@ async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
             kind: "mock".into(),
             variant: flaw.map(|f| f.name().to_owned()),
             endpoints: deployment.endpoints(),
-            issuer_key: Some(copy_key(deployment.issuer_key())?),
+            issuer_key: deployment.issuer_key().try_clone(),
             token: None,
             jwks: None,
             credentials: None,
@@ -236,42 +235,14 @@ fn progress_bar(disabled: bool) -> Option<indicatif::ProgressBar> {
 }
 
 fn http_options(args: &FuzzArgs) -> Result<HttpOptions, Failure> {
-    let mut extra = Vec::new();
-    for h in &args.headers {
-        let (name, value) = h
-            .split_once(':')
-            .ok_or_else(|| anyhow!("--header {h:?}: expected `Name: value`"))?;
-        extra.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    Ok(HttpOptions {
-        timeout: Duration::from_millis(args.timeout_ms),
-        rate_per_sec: args.rate,
-        ca_cert: args.ca_cert.clone(),
-        insecure: args.insecure,
-        proxy: args.proxy.clone(),
-        extra_headers: extra,
-        ..HttpOptions::default()
-    })
-}
-
-fn read_issuer_key(path: &Path) -> Result<SigningKey, Failure> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let jwk: Map<String, Value> = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{}: not a JSON object: {e}", path.display()))?;
-    Ok(SigningKey::from_private_jwk(&jwk).map_err(|e| anyhow!("{}: {e}", path.display()))?)
-}
-
-/// The mock's issuer key, re-imported from its JWK so the run owns a copy.
-fn copy_key(key: &SigningKey) -> Result<SigningKey, Failure> {
-    let mut jwk = key.public_jwk(None, None);
-    let secret = key
-        .secret_material()
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow!("mock key has no exportable secret"))?;
-    jwk.insert("d".into(), Value::String(secret));
-    Ok(SigningKey::from_private_jwk(&jwk).map_err(|e| anyhow!("{e}"))?)
+    super::audit::http_options_from(
+        &args.headers,
+        args.timeout_ms,
+        args.rate,
+        args.ca_cert.as_ref(),
+        args.insecure,
+        args.proxy.as_ref(),
+    )
 }
 
 async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
@@ -322,7 +293,7 @@ async fn live_target(args: &FuzzArgs, http: &HttpOptions) -> Result<FuzzTarget, 
         issuer_key: args
             .issuer_key
             .as_deref()
-            .map(read_issuer_key)
+            .map(super::audit::read_issuer_key)
             .transpose()?,
         token,
         jwks,
