@@ -36,26 +36,39 @@ pub enum Base64Error {
 
 /// Decodes strict unpadded base64url.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    // Report `=` and other foreign bytes by position before the engine sees them, so the
-    // error always names the first offending byte.
+    // The engine accepts exactly the strings this module accepts; only when it refuses is the
+    // input scanned again, so that the error always names the first offending byte.
+    STRICT.decode(input).map_err(|_| explain(input))
+}
+
+/// Why `input`, which the engine refused, is not strict base64url: the first byte outside the
+/// alphabet (this catches `=` before the engine's padding rules), then the length, then the
+/// engine's own reason.
+fn explain(input: &[u8]) -> Base64Error {
     if let Some(offset) = input.iter().position(|b| !is_alphabet(*b)) {
-        return Err(Base64Error::InvalidByte {
+        return Base64Error::InvalidByte {
             offset,
             byte: input[offset],
-        });
+        };
     }
     if input.len() % 4 == 1 {
-        return Err(Base64Error::InvalidLength { len: input.len() });
+        return Base64Error::InvalidLength { len: input.len() };
     }
-    STRICT.decode(input).map_err(|e| match e {
-        base64::DecodeError::InvalidByte(offset, byte) => Base64Error::InvalidByte { offset, byte },
-        base64::DecodeError::InvalidLastSymbol(offset, _) => Base64Error::NonCanonical { offset },
-        base64::DecodeError::InvalidLength(len) => Base64Error::InvalidLength { len },
-        base64::DecodeError::InvalidPadding => Base64Error::InvalidByte {
+    match STRICT.decode(input) {
+        Err(base64::DecodeError::InvalidLastSymbol(offset, _)) => {
+            Base64Error::NonCanonical { offset }
+        }
+        Err(base64::DecodeError::InvalidByte(offset, byte)) => {
+            Base64Error::InvalidByte { offset, byte }
+        }
+        Err(base64::DecodeError::InvalidLength(len)) => Base64Error::InvalidLength { len },
+        // Padding needs '=', which the scan above reports; an engine that accepted the input
+        // here would contradict the first call, so name the end of the input.
+        Err(base64::DecodeError::InvalidPadding) | Ok(_) => Base64Error::InvalidByte {
             offset: input.len().saturating_sub(1),
-            byte: b'=',
+            byte: input.last().copied().unwrap_or(b'='),
         },
-    })
+    }
 }
 
 /// Encodes bytes as unpadded base64url.
@@ -114,6 +127,30 @@ mod tests {
             decode(b"YR"),
             Err(Base64Error::NonCanonical { .. })
         ));
+    }
+
+    #[test]
+    fn every_two_character_string_is_refused_or_round_trips() {
+        // The engine decides acceptance; the explanation must agree with it on every input.
+        let bytes: Vec<u8> = (0u8..=127).collect();
+        for a in &bytes {
+            for b in &bytes {
+                let input = [*a, *b];
+                match decode(&input) {
+                    Ok(decoded) => assert_eq!(encode(&decoded).as_bytes(), input),
+                    Err(Base64Error::InvalidByte { offset, byte }) => {
+                        assert_eq!(input[offset], byte);
+                        assert!(!is_alphabet(byte));
+                        assert!(input[..offset].iter().all(|c| is_alphabet(*c)));
+                    }
+                    Err(Base64Error::NonCanonical { offset }) => {
+                        assert!(input.iter().all(|c| is_alphabet(*c)));
+                        assert_eq!(offset, 1);
+                    }
+                    Err(other) => panic!("{input:?}: {other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

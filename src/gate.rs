@@ -151,7 +151,7 @@ impl Gate {
 
     fn authorize(&self, request: &GateRequest<'_>, verified: Verified) -> Result<Verified, Denial> {
         match request.required_scope {
-            Some(scope) if !contract::has_scope(&verified.claims, scope) => Err(self.deny(
+            Some(scope) if !contract::has_scope(verified.claims(), scope) => Err(self.deny(
                 ErrorCode::InsufficientScope,
                 &format!("scope {scope:?} required"),
             )),

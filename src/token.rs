@@ -107,15 +107,11 @@ impl Token {
                 max: limits.max_token_bytes,
             });
         }
-        let mut dots = input
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'.')
-            .map(|(i, _)| i);
+        let mut dots = memchr::memchr_iter(b'.', input);
         let (first_dot, second_dot) = match (dots.next(), dots.next(), dots.next()) {
             (Some(a), Some(b), None) => (a, b),
             _ => {
-                let found = input.iter().filter(|b| **b == b'.').count() + 1;
+                let found = memchr::memchr_iter(b'.', input).count() + 1;
                 return Err(ParseError::SegmentCount { found });
             }
         };
@@ -202,6 +198,10 @@ impl Token {
     /// The decoded signature bytes.
     pub fn signature(&self) -> &[u8] {
         &self.signature
+    }
+    /// The protected header and the payload bytes, giving up the token.
+    pub fn into_header_and_payload(self) -> (Map<String, Value>, Vec<u8>) {
+        (self.header, self.payload)
     }
     /// The header's `alg`, if it is a string.
     pub fn alg(&self) -> Option<&str> {

@@ -86,7 +86,7 @@ fn sample_validates_throughout_its_lifetime_and_not_after() {
     assert_eq!(at(1_795_691_524 + 30), Err(ErrorCode::TokenExpired));
     assert_eq!(at(1_795_690_624 - 31), Err(ErrorCode::TokenIssuedInFuture));
     let verified = v.validate(s.token.as_bytes(), &s.keys, &s.clock()).unwrap();
-    assert_eq!(verified.claims["email"], "alice@example.com");
+    assert_eq!(verified.claims()["email"], "alice@example.com");
     assert_eq!(verified.alg, Algorithm::EdDSA);
 }
 

@@ -888,7 +888,7 @@ fn rfc7515_appendix_a() {
             ("all-algorithm JWT policy", &any_alg_jwt, jwt_code),
         ] {
             match validator.validate(jws.as_bytes(), keys, &clock) {
-                Ok(v) => panic!("{id}: accepted as a JWT by the {policy}: {:?}", v.claims),
+                Ok(v) => panic!("{id}: accepted as a JWT by the {policy}: {:?}", v.claims()),
                 Err(r) => assert_eq!(r.code(), code, "{id} under the {policy}: {r}"),
             }
         }

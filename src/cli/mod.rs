@@ -507,7 +507,7 @@ fn print_verdict(verdict: &Verdict, as_json: bool) {
     match (verdict, as_json) {
         (Ok(v), true) => outln!(
             "{}",
-            json!({"verdict": "accepted", "alg": v.alg.name(), "kid": v.kid, "claims": v.claims})
+            json!({"verdict": "accepted", "alg": v.alg.name(), "kid": v.kid, "claims": v.claims()})
         ),
         (Err(r), true) => {
             let code: ErrorCode = r.code();
@@ -523,7 +523,7 @@ fn print_verdict(verdict: &Verdict, as_json: bool) {
             if let Some(kid) = &v.kid {
                 outln!("kid: {kid}");
             }
-            outln!("claims:\n{}", pretty(&Value::Object(v.claims.clone())));
+            outln!("claims:\n{}", pretty(&Value::Object(v.claims().clone())));
         }
         (Err(r), false) => {
             outln!("verdict: REJECTED");

@@ -6,33 +6,72 @@
 //! are refused, never coerced, and so are values outside 0 ..= 2^53 − 1.
 
 use super::{Policy, Rejection, RejectionKind};
-use serde_json::{Map, Value};
+use crate::strict_json::{Borrowed, Members};
+use serde_json::{Map, Number, Value};
 
 /// NumericDates beyond 2^53 − 1 cannot be compared exactly as JSON numbers; negative ones
 /// predate the epoch. Both are refused as ill-typed rather than compared (ATTACKS.md H04).
 const MAX_NUMERIC_DATE: f64 = 9_007_199_254_740_991.0;
 
-pub(super) fn check(
-    policy: &Policy,
-    claims: &Map<String, Value>,
-    now: i64,
-) -> Result<(), Rejection> {
+/// One claim as the checks see it, whether the claims set is owned or borrowed.
+pub(super) enum Claim<'a> {
+    Missing,
+    String(&'a str),
+    Number(&'a Number),
+    /// An array: each item's string, if it is one.
+    Array(Vec<Option<&'a str>>),
+    Other,
+}
+
+/// Read access to a claims set: the owned map the API returns, or the borrowed members the
+/// validator checks before it builds one.
+pub(super) trait Claims {
+    fn claim(&self, name: &str) -> Claim<'_>;
+}
+
+impl Claims for Map<String, Value> {
+    fn claim(&self, name: &str) -> Claim<'_> {
+        match self.get(name) {
+            None => Claim::Missing,
+            Some(Value::String(s)) => Claim::String(s),
+            Some(Value::Number(n)) => Claim::Number(n),
+            Some(Value::Array(items)) => Claim::Array(items.iter().map(Value::as_str).collect()),
+            Some(_) => Claim::Other,
+        }
+    }
+}
+
+impl Claims for Members<'_> {
+    fn claim(&self, name: &str) -> Claim<'_> {
+        match self.get(name) {
+            None => Claim::Missing,
+            Some(Borrowed::String(s)) => Claim::String(s),
+            Some(Borrowed::Number(n)) => Claim::Number(n),
+            Some(Borrowed::Array(items)) => {
+                Claim::Array(items.iter().map(Borrowed::as_str).collect())
+            }
+            Some(_) => Claim::Other,
+        }
+    }
+}
+
+pub(super) fn check(policy: &Policy, claims: &dyn Claims, now: i64) -> Result<(), Rejection> {
     let exp = numeric_date(claims, "exp")?.ok_or_else(|| missing("exp"))?;
     let iat = numeric_date(claims, "iat")?;
     if policy.require_iat && iat.is_none() {
         return Err(missing("iat"));
     }
     let nbf = numeric_date(claims, "nbf")?;
-    let iss = match claims.get("iss") {
-        None => return Err(missing("iss")),
-        Some(Value::String(iss)) => iss,
-        Some(_) => return Err(ill_typed("iss", "a string")),
+    let iss = match claims.claim("iss") {
+        Claim::Missing => return Err(missing("iss")),
+        Claim::String(iss) => iss,
+        _ => return Err(ill_typed("iss", "a string")),
     };
     let audiences = audiences(claims)?;
-    match claims.get("sub") {
-        None => return Err(missing("sub")),
-        Some(Value::String(sub)) if !sub.is_empty() => {}
-        Some(_) => return Err(ill_typed("sub", "a non-empty string")),
+    match claims.claim("sub") {
+        Claim::Missing => return Err(missing("sub")),
+        Claim::String(sub) if !sub.is_empty() => {}
+        _ => return Err(ill_typed("sub", "a non-empty string")),
     }
 
     // i64 → f64 is exact for every clock value until the year 285 million.
@@ -68,13 +107,17 @@ pub(super) fn check(
             ));
         }
     }
-    if iss != &policy.issuer {
+    if iss != policy.issuer {
         return Err(Rejection::new(
             RejectionKind::InvalidIssuer,
             format!("iss {iss:?} is not {:?}", policy.issuer),
         ));
     }
-    if !audiences.iter().any(|aud| *aud == policy.audience) {
+    if !audiences.contains(&policy.audience) {
+        let audiences = match audiences {
+            Audiences::One(aud) => vec![aud],
+            Audiences::Many(auds) => auds,
+        };
         return Err(Rejection::new(
             RejectionKind::InvalidAudience,
             format!("aud {audiences:?} does not contain {:?}", policy.audience),
@@ -83,28 +126,44 @@ pub(super) fn check(
     Ok(())
 }
 
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<f64>, Rejection> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::Number(n)) => n
+fn numeric_date(claims: &dyn Claims, name: &'static str) -> Result<Option<f64>, Rejection> {
+    match claims.claim(name) {
+        Claim::Missing => Ok(None),
+        Claim::Number(n) => n
             .as_f64()
             .filter(|v| (0.0..=MAX_NUMERIC_DATE).contains(v))
             .map(Some)
             .ok_or_else(|| ill_typed(name, "a number from 0 to 2^53 − 1")),
-        Some(_) => Err(ill_typed(name, "a number")),
+        _ => Err(ill_typed(name, "a number")),
     }
 }
 
-fn audiences(claims: &Map<String, Value>) -> Result<Vec<&str>, Rejection> {
-    match claims.get("aud") {
-        None => Err(missing("aud")),
-        Some(Value::String(aud)) => Ok(vec![aud.as_str()]),
-        Some(Value::Array(items)) if !items.is_empty() => items
-            .iter()
-            .map(Value::as_str)
+/// The `aud` claim once its type is checked.
+#[derive(Debug)]
+enum Audiences<'a> {
+    One(&'a str),
+    Many(Vec<&'a str>),
+}
+
+impl Audiences<'_> {
+    fn contains(&self, audience: &str) -> bool {
+        match self {
+            Audiences::One(aud) => *aud == audience,
+            Audiences::Many(auds) => auds.contains(&audience),
+        }
+    }
+}
+
+fn audiences(claims: &dyn Claims) -> Result<Audiences<'_>, Rejection> {
+    match claims.claim("aud") {
+        Claim::Missing => Err(missing("aud")),
+        Claim::String(aud) => Ok(Audiences::One(aud)),
+        Claim::Array(items) if !items.is_empty() => items
+            .into_iter()
             .collect::<Option<Vec<_>>>()
+            .map(Audiences::Many)
             .ok_or_else(|| ill_typed("aud", "a string or an array of strings")),
-        Some(_) => Err(ill_typed("aud", "a string or a non-empty array of strings")),
+        _ => Err(ill_typed("aud", "a string or a non-empty array of strings")),
     }
 }
 

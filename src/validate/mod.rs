@@ -21,9 +21,11 @@ use crate::algorithm::Algorithm;
 use crate::contract::ErrorCode;
 use crate::jwk::remote::RemoteKeySet;
 use crate::jwk::{KeySet, SelectError};
+use crate::strict_json::{self, Members};
 use crate::token::Token;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The kinds of rejection the validator produces; one per contract code it can yield.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,12 +125,52 @@ pub struct VerifiedJws {
 }
 
 /// An accepted JWT: its verified header and claims.
+///
+/// The claims were parsed and checked strictly during validation without building an owned
+/// map; [`Verified::claims`] builds it from the verified payload the first time it is asked for.
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub alg: Algorithm,
     pub kid: Option<String>,
     pub header: Map<String, Value>,
-    pub claims: Map<String, Value>,
+    payload: Vec<u8>,
+    max_json_depth: usize,
+    claims: OnceLock<Map<String, Value>>,
+}
+
+impl Verified {
+    fn new(alg: Algorithm, token: Token, max_json_depth: usize) -> Verified {
+        let kid = token.kid().map(str::to_owned);
+        let (header, payload) = token.into_header_and_payload();
+        Verified {
+            alg,
+            kid,
+            header,
+            payload,
+            max_json_depth,
+            claims: OnceLock::new(),
+        }
+    }
+
+    /// The verified claims set, in document order.
+    pub fn claims(&self) -> &Map<String, Value> {
+        self.claims.get_or_init(|| {
+            // These bytes passed this very parse during validation; a failure here would be a
+            // bug in strict_json, and an empty map is the safe way to surface it.
+            strict_json::parse_object(&self.payload, self.max_json_depth).unwrap_or_default()
+        })
+    }
+
+    /// The verified claims set, owned.
+    pub fn into_claims(mut self) -> Map<String, Value> {
+        self.claims();
+        self.claims.take().unwrap_or_default()
+    }
+
+    /// The verified payload bytes (the claims JSON exactly as signed).
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
 }
 
 /// The outcome of validating a JWT.
@@ -151,15 +193,12 @@ impl Validator {
 
     /// Validates a JWT against a key set at the clock's time.
     pub fn validate(&self, token: &[u8], keys: &KeySet, clock: &dyn Clock) -> Verdict {
-        let (token, claims) = self.parse_jwt(token)?;
-        let jws = self.verify_parsed(token, keys)?;
-        self.check_claims(&claims, clock.now())?;
-        Ok(Verified {
-            alg: jws.alg,
-            kid: jws.kid,
-            header: jws.token.header().clone(),
-            claims,
-        })
+        let token = self.parse_token(token)?;
+        let claims = self.scan_claims(&token)?;
+        let alg = self.verify_signature(&token, keys)?;
+        claims::check(&self.policy, &claims, clock.now())?;
+        drop(claims);
+        Ok(Verified::new(alg, token, self.policy.limits.max_json_depth))
     }
 
     /// Validates a JWT against a remote key set. Nothing is fetched for a token that fails a
@@ -171,7 +210,9 @@ impl Validator {
         keys: &RemoteKeySet,
         clock: &dyn Clock,
     ) -> Verdict {
-        let (token, claims) = self.checks_before_keys(token)?;
+        let token = self.parse_token(token)?;
+        let claims = self.scan_claims(&token)?;
+        self.check_before_keys(&token)?;
         let unavailable = |e: crate::jwk::remote::RemoteError| {
             Rejection::new(RejectionKind::KeySetUnavailable, e.to_string())
         };
@@ -181,14 +222,10 @@ impl Validator {
                 set = keys.refresh_for_unknown_kid().await.map_err(unavailable)?;
             }
         }
-        let jws = self.verify_parsed(token, &set)?;
-        self.check_claims(&claims, clock.now())?;
-        Ok(Verified {
-            alg: jws.alg,
-            kid: jws.kid,
-            header: jws.token.header().clone(),
-            claims,
-        })
+        let alg = self.verify_signature(&token, &set)?;
+        claims::check(&self.policy, &claims, clock.now())?;
+        drop(claims);
+        Ok(Verified::new(alg, token, self.policy.limits.max_json_depth))
     }
 
     /// The verdict when the key set cannot be had: every check that needs no key runs first
@@ -206,14 +243,20 @@ impl Validator {
         token: &[u8],
     ) -> Result<(Token, Map<String, Value>), Rejection> {
         let (token, claims) = self.parse_jwt(token)?;
-        self.check_header(&token)?;
+        self.check_before_keys(&token)?;
+        Ok((token, claims))
+    }
+
+    /// Steps 6–9 and the kid requirement on a parsed token.
+    fn check_before_keys(&self, token: &Token) -> Result<Algorithm, Rejection> {
+        let alg = self.check_header(token)?;
         if token.kid().is_none() && self.policy.require_kid {
             return Err(Rejection::new(
                 RejectionKind::UnknownKeyId,
                 SelectError::KidRequired.to_string(),
             ));
         }
-        Ok((token, claims))
+        Ok(alg)
     }
 
     /// Steps 13–19: the claim checks, for claims whose signature has been verified.
@@ -223,20 +266,36 @@ impl Validator {
 
     /// Steps 1–5 of the check order: a compact JWS whose payload is a JSON object.
     pub fn parse_jwt(&self, token: &[u8]) -> Result<(Token, Map<String, Value>), Rejection> {
-        let token = Token::parse_with(token, self.policy.limits)
-            .map_err(|e| Rejection::new(RejectionKind::MalformedToken, e.to_string()))?;
+        let token = self.parse_token(token)?;
         let claims = token
             .claims(self.policy.limits.max_json_depth)
-            .map_err(|e| Rejection::new(RejectionKind::MalformedToken, e.to_string()))?;
+            .map_err(|e| malformed(&e.to_string()))?;
         Ok((token, claims))
+    }
+
+    /// Steps 1–4: a compact JWS under the size cap with a strict JSON header.
+    fn parse_token(&self, token: &[u8]) -> Result<Token, Rejection> {
+        Token::parse_with(token, self.policy.limits).map_err(|e| malformed(&e.to_string()))
+    }
+
+    /// Step 5 without building an owned map: the payload is a strict JSON object.
+    fn scan_claims<'t>(&self, token: &'t Token) -> Result<Members<'t>, Rejection> {
+        strict_json::scan_object(token.payload(), self.policy.limits.max_json_depth).map_err(|e| {
+            let e = crate::token::ParseError::Json {
+                segment: crate::token::Segment::Payload,
+                source: e,
+            };
+            malformed(&e.to_string())
+        })
     }
 
     /// Verifies a JWS (any payload) without looking at claims: structure, header rules,
     /// algorithm, key selection and binding, and the signature.
     pub fn verify_jws(&self, token: &[u8], keys: &KeySet) -> Result<VerifiedJws, Rejection> {
-        let token = Token::parse_with(token, self.policy.limits)
-            .map_err(|e| Rejection::new(RejectionKind::MalformedToken, e.to_string()))?;
-        self.verify_parsed(token, keys)
+        let token = self.parse_token(token)?;
+        let alg = self.verify_signature(&token, keys)?;
+        let kid = token.kid().map(str::to_owned);
+        Ok(VerifiedJws { token, alg, kid })
     }
 
     /// The header checks (steps 6–9): the algorithm the token may be verified with.
@@ -317,17 +376,11 @@ impl Validator {
         Ok(())
     }
 
-    fn verify_parsed(&self, token: Token, keys: &KeySet) -> Result<VerifiedJws, Rejection> {
-        let alg = self.check_header(&token)?;
-        let kid = token.kid().map(str::to_owned);
-        if kid.is_none() && self.policy.require_kid {
-            return Err(Rejection::new(
-                RejectionKind::UnknownKeyId,
-                SelectError::KidRequired.to_string(),
-            ));
-        }
+    /// Steps 6–12: header rules, key selection and binding, and the signature.
+    fn verify_signature(&self, token: &Token, keys: &KeySet) -> Result<Algorithm, Rejection> {
+        let alg = self.check_before_keys(token)?;
         let key = keys
-            .select(kid.as_deref(), alg)
+            .select(token.kid(), alg)
             .map_err(|e| Rejection::new(RejectionKind::UnknownKeyId, e.to_string()))?;
         key.check_binding(alg)
             .map_err(|e| Rejection::new(RejectionKind::AlgorithmNotAllowed, e.to_string()))?;
@@ -337,7 +390,7 @@ impl Validator {
                 format!("{alg} signature does not verify"),
             ));
         }
-        Ok(VerifiedJws { token, alg, kid })
+        Ok(alg)
     }
 }
 

@@ -131,7 +131,7 @@ impl Backend {
             KeySource::Down => Err(self.key_set_down(&gate_request)),
         };
         match decision {
-            Ok(verified) => accepted(&verified.claims),
+            Ok(verified) => accepted(verified.claims()),
             Err(denial) => {
                 let token = crate::contract::bearer_token(&gate_request.authorization).ok();
                 if let Some(claims) = token.and_then(|t| self.flawed_acceptance(t, &denial)) {
