@@ -14,7 +14,8 @@ use serde_json::{Map, Number, Value};
 const MAX_NUMERIC_DATE: f64 = 9_007_199_254_740_991.0;
 
 /// One claim as the checks see it, whether the claims set is owned or borrowed.
-pub(super) enum Claim<'a> {
+#[derive(Debug)]
+pub enum Claim<'a> {
     Missing,
     String(&'a str),
     Number(&'a Number),
@@ -23,13 +24,13 @@ pub(super) enum Claim<'a> {
     Other,
 }
 
-/// Read access to a claims set: the owned map the API returns, or the borrowed members the
-/// validator checks before it builds one.
-pub(super) trait Claims {
+/// Read access to a claims set: an owned map, or the borrowed members the validator checks
+/// without building one.
+pub trait ClaimSet {
     fn claim(&self, name: &str) -> Claim<'_>;
 }
 
-impl Claims for Map<String, Value> {
+impl ClaimSet for Map<String, Value> {
     fn claim(&self, name: &str) -> Claim<'_> {
         match self.get(name) {
             None => Claim::Missing,
@@ -41,7 +42,7 @@ impl Claims for Map<String, Value> {
     }
 }
 
-impl Claims for Members<'_> {
+impl ClaimSet for Members<'_> {
     fn claim(&self, name: &str) -> Claim<'_> {
         match self.get(name) {
             None => Claim::Missing,
@@ -55,7 +56,7 @@ impl Claims for Members<'_> {
     }
 }
 
-pub(super) fn check(policy: &Policy, claims: &dyn Claims, now: i64) -> Result<(), Rejection> {
+pub(super) fn check(policy: &Policy, claims: &dyn ClaimSet, now: i64) -> Result<(), Rejection> {
     let exp = numeric_date(claims, "exp")?.ok_or_else(|| missing("exp"))?;
     let iat = numeric_date(claims, "iat")?;
     if policy.require_iat && iat.is_none() {
@@ -126,7 +127,7 @@ pub(super) fn check(policy: &Policy, claims: &dyn Claims, now: i64) -> Result<()
     Ok(())
 }
 
-fn numeric_date(claims: &dyn Claims, name: &'static str) -> Result<Option<f64>, Rejection> {
+fn numeric_date(claims: &dyn ClaimSet, name: &'static str) -> Result<Option<f64>, Rejection> {
     match claims.claim(name) {
         Claim::Missing => Ok(None),
         Claim::Number(n) => n
@@ -154,7 +155,7 @@ impl Audiences<'_> {
     }
 }
 
-fn audiences(claims: &dyn Claims) -> Result<Audiences<'_>, Rejection> {
+fn audiences(claims: &dyn ClaimSet) -> Result<Audiences<'_>, Rejection> {
     match claims.claim("aud") {
         Claim::Missing => Err(missing("aud")),
         Claim::String(aud) => Ok(Audiences::One(aud)),

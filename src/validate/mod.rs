@@ -12,6 +12,7 @@ mod claims;
 mod clock;
 mod policy;
 
+pub use claims::{Claim, ClaimSet};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use policy::{
     Policy, DEFAULT_LEEWAY_SECS, FORBIDDEN_HEADER_PARAMETERS, REGISTERED_HEADER_PARAMETERS,
@@ -260,7 +261,7 @@ impl Validator {
     }
 
     /// Steps 13–19: the claim checks, for claims whose signature has been verified.
-    pub fn check_claims(&self, claims: &Map<String, Value>, now: i64) -> Result<(), Rejection> {
+    pub fn check_claims(&self, claims: &dyn ClaimSet, now: i64) -> Result<(), Rejection> {
         claims::check(&self.policy, claims, now)
     }
 
