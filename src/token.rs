@@ -7,9 +7,10 @@
 //! (ATTACKS.md G04, CVE-2022-39227).
 
 use crate::base64url::{self, Base64Error};
-use crate::strict_json::{self, JsonError};
+use crate::strict_json::{self, JsonError, Members};
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Caps applied while parsing; the defaults are the Better Auth profile's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,22 +70,34 @@ pub enum ParseError {
 
 /// A parsed compact JWS. The payload is kept as bytes: a JWS payload need not be JSON, and the
 /// JWT layer in [`crate::validate`] decides what it must be.
-#[derive(Clone, PartialEq)]
+///
+/// The header is checked to be a strict JSON object while parsing; the owned map
+/// [`Token::header`] returns is built the first time it is asked for (the validator reads the
+/// header through [`Token::header_members`] and never needs it).
+#[derive(Clone)]
 pub struct Token {
     raw: String,
     first_dot: usize,
     second_dot: usize,
-    header: Map<String, Value>,
+    header: OnceLock<Map<String, Value>>,
     header_json: Vec<u8>,
+    max_json_depth: usize,
     payload: Vec<u8>,
     signature: Vec<u8>,
+}
+
+impl PartialEq for Token {
+    /// Two tokens are equal when their text is: everything else is derived from it.
+    fn eq(&self, other: &Token) -> bool {
+        self.raw == other.raw
+    }
 }
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The raw token is a credential; keep it out of debug output.
         f.debug_struct("Token")
-            .field("header", &self.header)
+            .field("header", self.header())
             .field("payload_len", &self.payload.len())
             .field("signature_len", &self.signature.len())
             .finish_non_exhaustive()
@@ -133,21 +146,21 @@ impl Token {
         let header_json = decode(Segment::Header, 0, header_b64)?;
         let payload = decode(Segment::Payload, first_dot + 1, payload_b64)?;
         let signature = decode(Segment::Signature, second_dot + 1, signature_b64)?;
-        let header =
-            strict_json::parse_object(&header_json, limits.max_json_depth).map_err(|source| {
-                ParseError::Json {
-                    segment: Segment::Header,
-                    source,
-                }
-            })?;
+        strict_json::scan_object(&header_json, limits.max_json_depth).map_err(|source| {
+            ParseError::Json {
+                segment: Segment::Header,
+                source,
+            }
+        })?;
         // Every byte is now known to be base64url or '.', hence ASCII.
         let raw = String::from_utf8(input.to_vec()).expect("validated base64url is ASCII");
         Ok(Token {
             raw,
             first_dot,
             second_dot,
-            header,
+            header: OnceLock::new(),
             header_json,
+            max_json_depth: limits.max_json_depth,
             payload,
             signature,
         })
@@ -183,9 +196,17 @@ impl Token {
     pub fn signature_b64(&self) -> &str {
         &self.raw[self.second_dot + 1..]
     }
-    /// The protected header as parsed.
+    /// The protected header as parsed, in document order.
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        self.header.get_or_init(|| {
+            // The same bytes passed the same parse in `parse_with`; it cannot fail here.
+            strict_json::parse_object(&self.header_json, self.max_json_depth).unwrap_or_default()
+        })
+    }
+    /// The protected header's members, borrowed from the decoded header bytes.
+    pub fn header_members(&self) -> Members<'_> {
+        // As for `header`: these bytes passed this parse already.
+        strict_json::scan_object(&self.header_json, self.max_json_depth).unwrap_or_default()
     }
     /// The decoded header JSON bytes, exactly as signed.
     pub fn header_json(&self) -> &[u8] {
@@ -199,17 +220,17 @@ impl Token {
     pub fn signature(&self) -> &[u8] {
         &self.signature
     }
-    /// The protected header and the payload bytes, giving up the token.
-    pub fn into_header_and_payload(self) -> (Map<String, Value>, Vec<u8>) {
-        (self.header, self.payload)
+    /// The decoded header and payload bytes, giving up the token.
+    pub fn into_header_and_payload(self) -> (Vec<u8>, Vec<u8>) {
+        (self.header_json, self.payload)
     }
     /// The header's `alg`, if it is a string.
     pub fn alg(&self) -> Option<&str> {
-        self.header.get("alg").and_then(Value::as_str)
+        self.header().get("alg").and_then(Value::as_str)
     }
     /// The header's `kid`, if it is a string.
     pub fn kid(&self) -> Option<&str> {
-        self.header.get("kid").and_then(Value::as_str)
+        self.header().get("kid").and_then(Value::as_str)
     }
 }
 

@@ -255,7 +255,7 @@ fn kind(verdict: &Verdict) -> Option<RejectionKind> {
 fn same_verdict(a: &Verdict, b: &Verdict) -> bool {
     match (a, b) {
         (Ok(a), Ok(b)) => {
-            a.alg == b.alg && a.kid == b.kid && a.header == b.header && a.claims() == b.claims()
+            a.alg == b.alg && a.kid == b.kid && a.header() == b.header() && a.claims() == b.claims()
         }
         (Err(a), Err(b)) => a == b,
         _ => false,
@@ -450,7 +450,7 @@ proptest! {
         };
         prop_assert_eq!(verified.alg, alg);
         prop_assert_eq!(verified.kid.as_deref(), Some(fixture(alg).kid.as_str()));
-        prop_assert_eq!(&verified.header, &header(alg.name(), Some(&kid_for(alg)), typ));
+        prop_assert_eq!(verified.header(), &header(alg.name(), Some(&kid_for(alg)), typ));
         prop_assert_eq!(verified.claims(), &claims);
     }
 }

@@ -1236,7 +1236,7 @@ fn add_le(a: &mut [u8], b: &[u8]) {
 fn verdict_summary(verdict: &Verdict) -> Result<String, (RejectionKind, String)> {
     verdict
         .as_ref()
-        .map(|v| format!("{} {:?} {:?} {:?}", v.alg, v.kid, v.header, v.claims()))
+        .map(|v| format!("{} {:?} {:?} {:?}", v.alg, v.kid, v.header(), v.claims()))
         .map_err(|r| (r.kind, r.detail.clone()))
 }
 

@@ -22,7 +22,7 @@ use crate::algorithm::Algorithm;
 use crate::contract::ErrorCode;
 use crate::jwk::remote::RemoteKeySet;
 use crate::jwk::{KeySet, SelectError};
-use crate::strict_json::{self, Members};
+use crate::strict_json::{self, Borrowed, Members};
 use crate::token::Token;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -127,39 +127,44 @@ pub struct VerifiedJws {
 
 /// An accepted JWT: its verified header and claims.
 ///
-/// The claims were parsed and checked strictly during validation without building an owned
-/// map; [`Verified::claims`] builds it from the verified payload the first time it is asked for.
+/// The header and claims were parsed and checked strictly during validation without building
+/// owned maps; [`Verified::header`] and [`Verified::claims`] build them from the verified bytes
+/// the first time they are asked for.
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub alg: Algorithm,
     pub kid: Option<String>,
-    pub header: Map<String, Value>,
+    header_json: Vec<u8>,
     payload: Vec<u8>,
     max_json_depth: usize,
+    header: OnceLock<Map<String, Value>>,
     claims: OnceLock<Map<String, Value>>,
 }
 
 impl Verified {
-    fn new(alg: Algorithm, token: Token, max_json_depth: usize) -> Verified {
-        let kid = token.kid().map(str::to_owned);
-        let (header, payload) = token.into_header_and_payload();
+    fn new(alg: Algorithm, kid: Option<String>, token: Token, max_json_depth: usize) -> Verified {
+        let (header_json, payload) = token.into_header_and_payload();
         Verified {
             alg,
             kid,
-            header,
+            header_json,
             payload,
             max_json_depth,
+            header: OnceLock::new(),
             claims: OnceLock::new(),
         }
     }
 
+    /// The verified protected header, in document order.
+    pub fn header(&self) -> &Map<String, Value> {
+        self.header
+            .get_or_init(|| owned_object(&self.header_json, self.max_json_depth))
+    }
+
     /// The verified claims set, in document order.
     pub fn claims(&self) -> &Map<String, Value> {
-        self.claims.get_or_init(|| {
-            // These bytes passed this very parse during validation; a failure here would be a
-            // bug in strict_json, and an empty map is the safe way to surface it.
-            strict_json::parse_object(&self.payload, self.max_json_depth).unwrap_or_default()
-        })
+        self.claims
+            .get_or_init(|| owned_object(&self.payload, self.max_json_depth))
     }
 
     /// The verified claims set, owned.
@@ -172,6 +177,12 @@ impl Verified {
     pub fn payload(&self) -> &[u8] {
         &self.payload
     }
+}
+
+/// The owned map of bytes that passed the same strict parse during validation, so it cannot
+/// fail here; if strict_json ever disagreed with itself, an empty map is the safe answer.
+fn owned_object(bytes: &[u8], max_json_depth: usize) -> Map<String, Value> {
+    strict_json::parse_object(bytes, max_json_depth).unwrap_or_default()
 }
 
 /// The outcome of validating a JWT.
@@ -196,10 +207,10 @@ impl Validator {
     pub fn validate(&self, token: &[u8], keys: &KeySet, clock: &dyn Clock) -> Verdict {
         let token = self.parse_token(token)?;
         let claims = self.scan_claims(&token)?;
-        let alg = self.verify_signature(&token, keys)?;
+        let (alg, kid) = self.verify_signature(&token, keys)?;
         claims::check(&self.policy, &claims, clock.now())?;
         drop(claims);
-        Ok(Verified::new(alg, token, self.policy.limits.max_json_depth))
+        Ok(Verified::new(alg, kid, token, self.policy.limits.max_json_depth))
     }
 
     /// Validates a JWT against a remote key set. Nothing is fetched for a token that fails a
@@ -213,20 +224,20 @@ impl Validator {
     ) -> Verdict {
         let token = self.parse_token(token)?;
         let claims = self.scan_claims(&token)?;
-        self.check_before_keys(&token)?;
+        let (_, kid) = self.check_before_keys(&token)?;
         let unavailable = |e: crate::jwk::remote::RemoteError| {
             Rejection::new(RejectionKind::KeySetUnavailable, e.to_string())
         };
         let mut set = keys.current().await.map_err(unavailable)?;
-        if let Some(kid) = token.kid() {
+        if let Some(kid) = &kid {
             if !set.contains_kid(kid) {
                 set = keys.refresh_for_unknown_kid().await.map_err(unavailable)?;
             }
         }
-        let alg = self.verify_signature(&token, &set)?;
+        let (alg, kid) = self.verify_signature(&token, &set)?;
         claims::check(&self.policy, &claims, clock.now())?;
         drop(claims);
-        Ok(Verified::new(alg, token, self.policy.limits.max_json_depth))
+        Ok(Verified::new(alg, kid, token, self.policy.limits.max_json_depth))
     }
 
     /// The verdict when the key set cannot be had: every check that needs no key runs first
@@ -248,16 +259,18 @@ impl Validator {
         Ok((token, claims))
     }
 
-    /// Steps 6–9 and the kid requirement on a parsed token.
-    fn check_before_keys(&self, token: &Token) -> Result<Algorithm, Rejection> {
-        let alg = self.check_header(token)?;
-        if token.kid().is_none() && self.policy.require_kid {
+    /// Steps 6–9 and the kid requirement on a parsed token: the algorithm and the `kid`.
+    fn check_before_keys(&self, token: &Token) -> Result<(Algorithm, Option<String>), Rejection> {
+        let header = token.header_members();
+        let alg = self.check_header_members(&header)?;
+        let kid = header.get("kid").and_then(Borrowed::as_str);
+        if kid.is_none() && self.policy.require_kid {
             return Err(Rejection::new(
                 RejectionKind::UnknownKeyId,
                 SelectError::KidRequired.to_string(),
             ));
         }
-        Ok(alg)
+        Ok((alg, kid.map(str::to_owned)))
     }
 
     /// Steps 13–19: the claim checks, for claims whose signature has been verified.
@@ -294,30 +307,57 @@ impl Validator {
     /// algorithm, key selection and binding, and the signature.
     pub fn verify_jws(&self, token: &[u8], keys: &KeySet) -> Result<VerifiedJws, Rejection> {
         let token = self.parse_token(token)?;
-        let alg = self.verify_signature(&token, keys)?;
-        let kid = token.kid().map(str::to_owned);
+        let (alg, kid) = self.verify_signature(&token, keys)?;
         Ok(VerifiedJws { token, alg, kid })
     }
 
     /// The header checks (steps 6–9): the algorithm the token may be verified with.
     pub fn check_header(&self, token: &Token) -> Result<Algorithm, Rejection> {
-        let header = token.header();
-        let alg = match header.get("alg") {
+        self.check_header_members(&token.header_members())
+    }
+
+    /// The header checks on the header's members, read in one pass.
+    fn check_header_members(&self, header: &Members<'_>) -> Result<Algorithm, Rejection> {
+        let (mut alg, mut kid, mut typ, mut crit) = (None, None, None, None);
+        let mut forbidden = false;
+        for (name, value) in header.iter() {
+            match name {
+                "alg" => alg = Some(value),
+                "kid" => kid = Some(value),
+                "typ" => typ = Some(value),
+                "crit" => crit = Some(value),
+                _ => forbidden |= FORBIDDEN_HEADER_PARAMETERS.contains(&name),
+            }
+        }
+        let alg = match alg {
             None => return Err(malformed("header has no alg")),
-            Some(Value::String(alg)) => alg.as_str(),
+            Some(Borrowed::String(alg)) => alg.as_ref(),
             Some(_) => return Err(malformed("alg is not a string")),
         };
-        if matches!(header.get("kid"), Some(v) if !v.is_string()) {
+        if matches!(kid, Some(v) if v.as_str().is_none()) {
             return Err(malformed("kid is not a string"));
         }
-        self.check_forbidden_parameters(header)?;
-        match header.get("typ") {
+        if forbidden {
+            // Named in the list's order, whatever the header's order.
+            let name = FORBIDDEN_HEADER_PARAMETERS
+                .iter()
+                .find(|name| header.contains_key(name))
+                .unwrap_or(&"");
+            return Err(Rejection::new(
+                RejectionKind::ForbiddenHeaderParameter,
+                format!("header parameter {name:?} is not allowed"),
+            ));
+        }
+        if let Some(crit) = crit {
+            self.check_crit(header, crit)?;
+        }
+        match typ {
             None => {}
-            Some(Value::String(typ)) if self.policy.accepts_type(typ) => {}
+            Some(Borrowed::String(typ)) if self.policy.accepts_type(typ) => {}
             Some(other) => {
                 return Err(Rejection::new(
                     RejectionKind::InvalidTokenType,
-                    format!("typ {other} is not accepted"),
+                    format!("typ {} is not accepted", other.clone().into_value()),
                 ))
             }
         }
@@ -336,29 +376,22 @@ impl Validator {
         Ok(algorithm)
     }
 
-    fn check_forbidden_parameters(&self, header: &Map<String, Value>) -> Result<(), Rejection> {
+    /// `crit` (RFC 7515 §4.1.11): refused unless every listed extension is understood.
+    fn check_crit(&self, header: &Members<'_>, crit: &Borrowed<'_>) -> Result<(), Rejection> {
         let forbidden = |detail: String| {
             Err(Rejection::new(
                 RejectionKind::ForbiddenHeaderParameter,
                 detail,
             ))
         };
-        if let Some(name) = FORBIDDEN_HEADER_PARAMETERS
-            .iter()
-            .find(|name| header.contains_key(**name))
-        {
-            return forbidden(format!("header parameter {name:?} is not allowed"));
-        }
-        let Some(crit) = header.get("crit") else {
-            return Ok(());
-        };
         if self.policy.understood_crit.is_empty() {
             return forbidden("crit is present and no extension is understood".into());
         }
-        // RFC 7515 §4.1.11: a non-empty array of distinct names, none registered, each present
-        // in the header and each understood.
-        let Some(names) = crit.as_array().filter(|a| !a.is_empty()) else {
-            return forbidden("crit is not a non-empty array".into());
+        // A non-empty array of distinct names, none registered, each present in the header and
+        // each understood.
+        let names = match crit {
+            Borrowed::Array(names) if !names.is_empty() => names,
+            _ => return forbidden("crit is not a non-empty array".into()),
         };
         let mut seen: Vec<&str> = Vec::with_capacity(names.len());
         for name in names {
@@ -378,10 +411,14 @@ impl Validator {
     }
 
     /// Steps 6–12: header rules, key selection and binding, and the signature.
-    fn verify_signature(&self, token: &Token, keys: &KeySet) -> Result<Algorithm, Rejection> {
-        let alg = self.check_before_keys(token)?;
+    fn verify_signature(
+        &self,
+        token: &Token,
+        keys: &KeySet,
+    ) -> Result<(Algorithm, Option<String>), Rejection> {
+        let (alg, kid) = self.check_before_keys(token)?;
         let key = keys
-            .select(token.kid(), alg)
+            .select(kid.as_deref(), alg)
             .map_err(|e| Rejection::new(RejectionKind::UnknownKeyId, e.to_string()))?;
         key.check_binding(alg)
             .map_err(|e| Rejection::new(RejectionKind::AlgorithmNotAllowed, e.to_string()))?;
@@ -391,7 +428,7 @@ impl Validator {
                 format!("{alg} signature does not verify"),
             ));
         }
-        Ok(alg)
+        Ok((alg, kid))
     }
 }
 
