@@ -114,6 +114,16 @@ impl Token {
     /// protected header that is a strict JSON object. An empty signature segment is syntactically
     /// allowed (it is what `alg: none` looks like); the validator refuses it later.
     pub fn parse_with(input: &[u8], limits: ParseLimits) -> Result<Token, ParseError> {
+        Token::parse_inspecting(input, limits, |_| ()).map(|(token, ())| token)
+    }
+
+    /// [`Token::parse_with`], handing the header's borrowed members to `inspect` while they
+    /// are at hand, so that a caller that reads the header does not parse it a second time.
+    pub fn parse_inspecting<R>(
+        input: &[u8],
+        limits: ParseLimits,
+        inspect: impl FnOnce(&Members<'_>) -> R,
+    ) -> Result<(Token, R), ParseError> {
         if input.len() > limits.max_token_bytes {
             return Err(ParseError::TooLarge {
                 len: input.len(),
@@ -146,15 +156,15 @@ impl Token {
         let header_json = decode(Segment::Header, 0, header_b64)?;
         let payload = decode(Segment::Payload, first_dot + 1, payload_b64)?;
         let signature = decode(Segment::Signature, second_dot + 1, signature_b64)?;
-        strict_json::scan_object(&header_json, limits.max_json_depth).map_err(|source| {
-            ParseError::Json {
+        let inspected = strict_json::scan_object(&header_json, limits.max_json_depth)
+            .map(|header| inspect(&header))
+            .map_err(|source| ParseError::Json {
                 segment: Segment::Header,
                 source,
-            }
-        })?;
+            })?;
         // Every byte is now known to be base64url or '.', hence ASCII.
         let raw = String::from_utf8(input.to_vec()).expect("validated base64url is ASCII");
-        Ok(Token {
+        let token = Token {
             raw,
             first_dot,
             second_dot,
@@ -163,7 +173,8 @@ impl Token {
             max_json_depth: limits.max_json_depth,
             payload,
             signature,
-        })
+        };
+        Ok((token, inspected))
     }
 
     /// Parses the payload as a JWT claims set: a strict JSON object (RFC 7519 §7.2 step 10).

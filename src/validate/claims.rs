@@ -28,6 +28,29 @@ pub enum Claim<'a> {
 /// without building one.
 pub trait ClaimSet {
     fn claim(&self, name: &str) -> Claim<'_>;
+
+    /// The registered claims the checks read.
+    fn registered(&self) -> Registered<'_> {
+        Registered {
+            exp: self.claim("exp"),
+            iat: self.claim("iat"),
+            nbf: self.claim("nbf"),
+            iss: self.claim("iss"),
+            aud: self.claim("aud"),
+            sub: self.claim("sub"),
+        }
+    }
+}
+
+/// The registered claims the checks read.
+#[derive(Debug)]
+pub struct Registered<'a> {
+    pub exp: Claim<'a>,
+    pub iat: Claim<'a>,
+    pub nbf: Claim<'a>,
+    pub iss: Claim<'a>,
+    pub aud: Claim<'a>,
+    pub sub: Claim<'a>,
 }
 
 impl ClaimSet for Map<String, Value> {
@@ -44,32 +67,66 @@ impl ClaimSet for Map<String, Value> {
 
 impl ClaimSet for Members<'_> {
     fn claim(&self, name: &str) -> Claim<'_> {
-        match self.get(name) {
-            None => Claim::Missing,
-            Some(Borrowed::String(s)) => Claim::String(s),
-            Some(Borrowed::Number(n)) => Claim::Number(n),
-            Some(Borrowed::Array(items)) => {
-                Claim::Array(items.iter().map(Borrowed::as_str).collect())
-            }
-            Some(_) => Claim::Other,
+        self.get(name).map_or(Claim::Missing, borrowed_claim)
+    }
+
+    /// One pass over the members instead of one search per claim.
+    fn registered(&self) -> Registered<'_> {
+        let mut r = Registered {
+            exp: Claim::Missing,
+            iat: Claim::Missing,
+            nbf: Claim::Missing,
+            iss: Claim::Missing,
+            aud: Claim::Missing,
+            sub: Claim::Missing,
+        };
+        for (name, value) in self.iter() {
+            let slot = match name {
+                "exp" => &mut r.exp,
+                "iat" => &mut r.iat,
+                "nbf" => &mut r.nbf,
+                "iss" => &mut r.iss,
+                "aud" => &mut r.aud,
+                "sub" => &mut r.sub,
+                _ => continue,
+            };
+            *slot = borrowed_claim(value);
         }
+        r
+    }
+}
+
+fn borrowed_claim<'a>(value: &'a Borrowed<'_>) -> Claim<'a> {
+    match value {
+        Borrowed::String(s) => Claim::String(s),
+        Borrowed::Number(n) => Claim::Number(n),
+        Borrowed::Array(items) => Claim::Array(items.iter().map(Borrowed::as_str).collect()),
+        _ => Claim::Other,
     }
 }
 
 pub(super) fn check(policy: &Policy, claims: &dyn ClaimSet, now: i64) -> Result<(), Rejection> {
-    let exp = numeric_date(claims, "exp")?.ok_or_else(|| missing("exp"))?;
-    let iat = numeric_date(claims, "iat")?;
+    let Registered {
+        exp,
+        iat,
+        nbf,
+        iss,
+        aud,
+        sub,
+    } = claims.registered();
+    let exp = numeric_date(exp, "exp")?.ok_or_else(|| missing("exp"))?;
+    let iat = numeric_date(iat, "iat")?;
     if policy.require_iat && iat.is_none() {
         return Err(missing("iat"));
     }
-    let nbf = numeric_date(claims, "nbf")?;
-    let iss = match claims.claim("iss") {
+    let nbf = numeric_date(nbf, "nbf")?;
+    let iss = match iss {
         Claim::Missing => return Err(missing("iss")),
         Claim::String(iss) => iss,
         _ => return Err(ill_typed("iss", "a string")),
     };
-    let audiences = audiences(claims)?;
-    match claims.claim("sub") {
+    let audiences = audiences(aud)?;
+    match sub {
         Claim::Missing => return Err(missing("sub")),
         Claim::String(sub) if !sub.is_empty() => {}
         _ => return Err(ill_typed("sub", "a non-empty string")),
@@ -127,8 +184,8 @@ pub(super) fn check(policy: &Policy, claims: &dyn ClaimSet, now: i64) -> Result<
     Ok(())
 }
 
-fn numeric_date(claims: &dyn ClaimSet, name: &'static str) -> Result<Option<f64>, Rejection> {
-    match claims.claim(name) {
+fn numeric_date(claim: Claim<'_>, name: &'static str) -> Result<Option<f64>, Rejection> {
+    match claim {
         Claim::Missing => Ok(None),
         Claim::Number(n) => n
             .as_f64()
@@ -155,8 +212,8 @@ impl Audiences<'_> {
     }
 }
 
-fn audiences(claims: &dyn ClaimSet) -> Result<Audiences<'_>, Rejection> {
-    match claims.claim("aud") {
+fn audiences(claim: Claim<'_>) -> Result<Audiences<'_>, Rejection> {
+    match claim {
         Claim::Missing => Err(missing("aud")),
         Claim::String(aud) => Ok(Audiences::One(aud)),
         Claim::Array(items) if !items.is_empty() => items

@@ -12,7 +12,7 @@ mod claims;
 mod clock;
 mod policy;
 
-pub use claims::{Claim, ClaimSet};
+pub use claims::{Claim, ClaimSet, Registered};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use policy::{
     Policy, DEFAULT_LEEWAY_SECS, FORBIDDEN_HEADER_PARAMETERS, REGISTERED_HEADER_PARAMETERS,
@@ -185,6 +185,9 @@ fn owned_object(bytes: &[u8], max_json_depth: usize) -> Map<String, Value> {
     strict_json::parse_object(bytes, max_json_depth).unwrap_or_default()
 }
 
+/// The verdict of the header checks: the algorithm and the `kid`, or the rejection.
+type HeaderVerdict = Result<(Algorithm, Option<String>), Rejection>;
+
 /// The outcome of validating a JWT.
 pub type Verdict = Result<Verified, Rejection>;
 
@@ -205,12 +208,18 @@ impl Validator {
 
     /// Validates a JWT against a key set at the clock's time.
     pub fn validate(&self, token: &[u8], keys: &KeySet, clock: &dyn Clock) -> Verdict {
-        let token = self.parse_token(token)?;
+        let (token, header) = self.parse_token(token)?;
         let claims = self.scan_claims(&token)?;
-        let (alg, kid) = self.verify_signature(&token, keys)?;
+        let (alg, kid) = header?;
+        self.verify_signature(&token, alg, kid.as_deref(), keys)?;
         claims::check(&self.policy, &claims, clock.now())?;
         drop(claims);
-        Ok(Verified::new(alg, kid, token, self.policy.limits.max_json_depth))
+        Ok(Verified::new(
+            alg,
+            kid,
+            token,
+            self.policy.limits.max_json_depth,
+        ))
     }
 
     /// Validates a JWT against a remote key set. Nothing is fetched for a token that fails a
@@ -222,9 +231,9 @@ impl Validator {
         keys: &RemoteKeySet,
         clock: &dyn Clock,
     ) -> Verdict {
-        let token = self.parse_token(token)?;
+        let (token, header) = self.parse_token(token)?;
         let claims = self.scan_claims(&token)?;
-        let (_, kid) = self.check_before_keys(&token)?;
+        let (alg, kid) = header?;
         let unavailable = |e: crate::jwk::remote::RemoteError| {
             Rejection::new(RejectionKind::KeySetUnavailable, e.to_string())
         };
@@ -234,10 +243,15 @@ impl Validator {
                 set = keys.refresh_for_unknown_kid().await.map_err(unavailable)?;
             }
         }
-        let (alg, kid) = self.verify_signature(&token, &set)?;
+        self.verify_signature(&token, alg, kid.as_deref(), &set)?;
         claims::check(&self.policy, &claims, clock.now())?;
         drop(claims);
-        Ok(Verified::new(alg, kid, token, self.policy.limits.max_json_depth))
+        Ok(Verified::new(
+            alg,
+            kid,
+            token,
+            self.policy.limits.max_json_depth,
+        ))
     }
 
     /// The verdict when the key set cannot be had: every check that needs no key runs first
@@ -255,14 +269,13 @@ impl Validator {
         token: &[u8],
     ) -> Result<(Token, Map<String, Value>), Rejection> {
         let (token, claims) = self.parse_jwt(token)?;
-        self.check_before_keys(&token)?;
+        self.check_before_keys(&token.header_members())?;
         Ok((token, claims))
     }
 
     /// Steps 6–9 and the kid requirement on a parsed token: the algorithm and the `kid`.
-    fn check_before_keys(&self, token: &Token) -> Result<(Algorithm, Option<String>), Rejection> {
-        let header = token.header_members();
-        let alg = self.check_header_members(&header)?;
+    fn check_before_keys(&self, header: &Members<'_>) -> HeaderVerdict {
+        let alg = self.check_header_members(header)?;
         let kid = header.get("kid").and_then(Borrowed::as_str);
         if kid.is_none() && self.policy.require_kid {
             return Err(Rejection::new(
@@ -280,16 +293,21 @@ impl Validator {
 
     /// Steps 1–5 of the check order: a compact JWS whose payload is a JSON object.
     pub fn parse_jwt(&self, token: &[u8]) -> Result<(Token, Map<String, Value>), Rejection> {
-        let token = self.parse_token(token)?;
+        let token =
+            Token::parse_with(token, self.policy.limits).map_err(|e| malformed(&e.to_string()))?;
         let claims = token
             .claims(self.policy.limits.max_json_depth)
             .map_err(|e| malformed(&e.to_string()))?;
         Ok((token, claims))
     }
 
-    /// Steps 1–4: a compact JWS under the size cap with a strict JSON header.
-    fn parse_token(&self, token: &[u8]) -> Result<Token, Rejection> {
-        Token::parse_with(token, self.policy.limits).map_err(|e| malformed(&e.to_string()))
+    /// Steps 1–4: a compact JWS under the size cap with a strict JSON header; and, read from
+    /// the header while it is parsed, the verdict of steps 6–9 (to be used only after step 5).
+    fn parse_token(&self, token: &[u8]) -> Result<(Token, HeaderVerdict), Rejection> {
+        Token::parse_inspecting(token, self.policy.limits, |header| {
+            self.check_before_keys(header)
+        })
+        .map_err(|e| malformed(&e.to_string()))
     }
 
     /// Step 5 without building an owned map: the payload is a strict JSON object.
@@ -306,8 +324,9 @@ impl Validator {
     /// Verifies a JWS (any payload) without looking at claims: structure, header rules,
     /// algorithm, key selection and binding, and the signature.
     pub fn verify_jws(&self, token: &[u8], keys: &KeySet) -> Result<VerifiedJws, Rejection> {
-        let token = self.parse_token(token)?;
-        let (alg, kid) = self.verify_signature(&token, keys)?;
+        let (token, header) = self.parse_token(token)?;
+        let (alg, kid) = header?;
+        self.verify_signature(&token, alg, kid.as_deref(), keys)?;
         Ok(VerifiedJws { token, alg, kid })
     }
 
@@ -410,15 +429,16 @@ impl Validator {
         Ok(())
     }
 
-    /// Steps 6–12: header rules, key selection and binding, and the signature.
+    /// Steps 10–12: key selection and binding, and the signature.
     fn verify_signature(
         &self,
         token: &Token,
+        alg: Algorithm,
+        kid: Option<&str>,
         keys: &KeySet,
-    ) -> Result<(Algorithm, Option<String>), Rejection> {
-        let (alg, kid) = self.check_before_keys(token)?;
+    ) -> Result<(), Rejection> {
         let key = keys
-            .select(kid.as_deref(), alg)
+            .select(kid, alg)
             .map_err(|e| Rejection::new(RejectionKind::UnknownKeyId, e.to_string()))?;
         key.check_binding(alg)
             .map_err(|e| Rejection::new(RejectionKind::AlgorithmNotAllowed, e.to_string()))?;
@@ -428,7 +448,7 @@ impl Validator {
                 format!("{alg} signature does not verify"),
             ));
         }
-        Ok((alg, kid))
+        Ok(())
     }
 }
 
