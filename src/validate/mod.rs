@@ -214,12 +214,7 @@ impl Validator {
         self.verify_signature(&token, alg, kid.as_deref(), keys)?;
         claims::check(&self.policy, &claims, clock.now())?;
         drop(claims);
-        Ok(Verified::new(
-            alg,
-            kid,
-            token,
-            self.policy.limits.max_json_depth,
-        ))
+        Ok(self.accepted(alg, kid, token))
     }
 
     /// Validates a JWT against a remote key set. Nothing is fetched for a token that fails a
@@ -246,12 +241,12 @@ impl Validator {
         self.verify_signature(&token, alg, kid.as_deref(), &set)?;
         claims::check(&self.policy, &claims, clock.now())?;
         drop(claims);
-        Ok(Verified::new(
-            alg,
-            kid,
-            token,
-            self.policy.limits.max_json_depth,
-        ))
+        Ok(self.accepted(alg, kid, token))
+    }
+
+    /// The verdict for a token that passed every check.
+    fn accepted(&self, alg: Algorithm, kid: Option<String>, token: Token) -> Verified {
+        Verified::new(alg, kid, token, self.policy.limits.max_json_depth)
     }
 
     /// The verdict when the key set cannot be had: every check that needs no key runs first
