@@ -696,8 +696,9 @@ fn the_oracle_judges_the_bytes_the_backend_receives() {
     );
 }
 
-/// The real lab of deploy/ (Better Auth + FastAPI/PyJWT): no disagreement over a CI-sized budget,
-/// white-box (claim edits re-signed with the exported issuer key) and black-box. Needs the lab
+/// The real lab of deploy/ (Better Auth + FastAPI/PyJWT): no disagreement (verdict, challenge or
+/// CORS) over a CI-sized budget, white-box (claim edits re-signed with the exported issuer key)
+/// and black-box. Needs the lab
 /// (`deploy/install.sh && deploy/start.sh`); run with `cargo test --test differential -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the live lab: deploy/start.sh, then run with --ignored"]
@@ -747,6 +748,9 @@ async fn the_live_lab_agrees_with_the_reference_validator() {
             .unwrap();
         assert!(outcome.baseline_ok, "{:?}", outcome.report.notes);
         assert_eq!(outcome.stats.tokens, requests);
+        // The envelope too: preflights and Origins (the profile names the front end), and
+        // every refusal's challenge against the profile's realm.
+        assert!(outcome.stats.preflights > 0, "{:?}", outcome.stats);
         let findings: Vec<String> = outcome
             .findings
             .iter()
@@ -758,8 +762,9 @@ async fn the_live_lab_agrees_with_the_reference_validator() {
             findings.join("\n")
         );
         eprintln!(
-            "live lab (white-box {white_box}): {} requests, {:.0}/s, no finding",
+            "live lab (white-box {white_box}): {} requests ({} preflights), {:.0}/s, no finding",
             outcome.stats.requests,
+            outcome.stats.preflights,
             outcome.requests_per_sec()
         );
     }

@@ -165,7 +165,8 @@ pub fn check(
         if request.preflight && !(200..300).contains(&status) {
             problems.push(Problem::PreflightStatus(status));
         } else {
-            if !acao.contains(&origin) && !acao.contains(&"*") {
+            let granted = acao.contains(&origin) || acao.contains(&"*");
+            if !granted {
                 problems.push(Problem::NotGranted {
                     got: acao.first().map(|v| (*v).to_owned()),
                 });
@@ -173,7 +174,9 @@ pub fn check(
             if !(list_contains(headers, "vary", "origin") || list_contains(headers, "vary", "*")) {
                 problems.push(Problem::NoVary);
             }
+            // Without the grant, the missing grant is the whole story.
             if request.preflight
+                && granted
                 && !list_contains(headers, "access-control-allow-headers", "authorization")
             {
                 problems.push(Problem::PreflightNoAuthorization);
@@ -329,6 +332,10 @@ mod tests {
         assert_eq!(
             check(preflight(Some(FRONT)), Some(FRONT), 401, &none, true),
             [Problem::PreflightStatus(401)]
+        );
+        assert_eq!(
+            check(preflight(Some(FRONT)), Some(FRONT), 204, &none, true),
+            [Problem::NotGranted { got: None }]
         );
         assert_eq!(
             check(preflight(Some("null")), Some(FRONT), 401, &none, true),
