@@ -2,7 +2,12 @@
 //!
 //! Each [`ErrorCode`] carries its HTTP status, RFC 6750 error, fixed description and
 //! `WWW-Authenticate` challenge. `tests/contract_table.rs` parses errors.md and fails if any row
-//! and this module disagree, so the table stays the single source of truth.
+//! and this module disagree, so the table stays the single source of truth. [`challenge`] judges
+//! a refusal's challenge against its row; [`cors`] judges CORS answers against
+//! contracts/http-api.md §2.4.
+
+pub mod challenge;
+pub mod cors;
 
 use serde_json::json;
 use std::fmt;

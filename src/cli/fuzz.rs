@@ -39,7 +39,7 @@ pub struct FuzzArgs {
     /// Fuzz the mock built with one deliberate flaw (see `audit --list-mock-variants`).
     #[arg(long, value_name = "VARIANT")]
     pub mock_variant: Option<String>,
-    /// When to stop: a duration (60s, 5m, 1h) or a number of generated tokens (10000, 20k).
+    /// When to stop: a duration (60s, 5m, 1h) or a number of generated requests (10000, 20k).
     #[arg(long, default_value = "60s", value_name = "DURATION|REQUESTS")]
     pub budget: Budget,
     /// Seed of the mutation sequence (default: random, printed); the same seed and starting
@@ -157,7 +157,10 @@ async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
             jwks: None,
             credentials: None,
             placement: TokenPlacement::default(),
-            contract: ContractSection::default(),
+            contract: ContractSection {
+                realm: Some(authprobe::target::mock::REALM.into()),
+                ..ContractSection::default()
+            },
             policy: PolicySection::default(),
         };
         mock = Some(deployment);
@@ -342,8 +345,9 @@ fn print_summary(outcome: &FuzzOutcome, dir: &Path, show_tokens: bool) {
         outcome.seed
     );
     outln!(
-        "  {} generated tokens, {} shrinking requests, {} inconclusive, {} not sendable, {} transport errors; {} findings",
+        "  {} generated requests ({} CORS preflights), {} shrinking requests, {} inconclusive, {} not sendable, {} transport errors; {} findings",
         s.tokens,
+        s.preflights,
         s.shrink_requests,
         s.inconclusive,
         s.unsendable,

@@ -5,8 +5,12 @@
 //! signatures, re-signing with the issuer or an attacker key, catalogue tokens as seeds). Each
 //! is rendered right before it is sent, judged by the reference [`oracle::Oracle`] on the exact
 //! bytes the backend receives, and the backend's verdict (accepted, or refused with which code)
-//! is compared with it. Every disagreement is shrunk to a minimal token that still disagrees,
-//! de-duplicated by cause, and reported in the audit's formats with a curl reproduction.
+//! is compared with it. The rest of the answer's envelope is judged too: a refusal's
+//! `WWW-Authenticate` challenge against the contract's row, and, for the drafts that send an
+//! `Origin` or a CORS preflight, the CORS headers against the contract's CORS rules. Every
+//! disagreement is shrunk to a minimal draft (token edits, `Origin`, preflight) that still
+//! disagrees, de-duplicated by cause, and reported in the audit's formats with a curl
+//! reproduction.
 //!
 //! [`fuzz`] runs the whole thing with bounded concurrency, an optional rate, a budget in
 //! requests or time, and a clean stop on [`Control::interrupt`] (Ctrl-C in the CLI).
@@ -17,7 +21,7 @@ pub mod oracle;
 mod report;
 pub mod rng;
 
-pub use mutate::{Draft, Edit, Generator, Material, MaterialInput, Rendered, Shape};
+pub use mutate::{Draft, Edit, Generator, Material, MaterialInput, OriginOp, Rendered, Shape};
 pub use oracle::{Answer, Class, Comparison, Head, Oracle, Reference};
 
 use crate::algorithm::Algorithm;
@@ -156,8 +160,10 @@ pub struct FuzzTarget {
 pub struct Stats {
     /// Every request sent (fuzzing and shrinking).
     pub requests: AtomicU64,
-    /// Generated tokens sent.
+    /// Generated requests sent: tokens, and CORS preflights (which carry none).
     pub tokens: AtomicU64,
+    /// Of those, CORS preflights.
+    pub preflights: AtomicU64,
     pub shrink_requests: AtomicU64,
     /// Tokens not judged: on a time boundary, or answered by a rate limit.
     pub inconclusive: AtomicU64,
@@ -175,6 +181,7 @@ pub struct Stats {
 pub struct StatsSnapshot {
     pub requests: u64,
     pub tokens: u64,
+    pub preflights: u64,
     pub shrink_requests: u64,
     pub inconclusive: u64,
     pub unsendable: u64,
@@ -189,6 +196,7 @@ impl Stats {
         StatsSnapshot {
             requests: g(&self.requests),
             tokens: g(&self.tokens),
+            preflights: g(&self.preflights),
             shrink_requests: g(&self.shrink_requests),
             inconclusive: g(&self.inconclusive),
             unsendable: g(&self.unsendable),
@@ -479,6 +487,7 @@ pub async fn fuzz(
         shape: shape.clone(),
         catalogue: config.catalogue_seeds,
         now,
+        frontend_origin: target.endpoints.frontend_origin.as_deref(),
     }));
     let oracle = Oracle::new(Validator::new(policy), keys, shape == Shape::Bearer);
     let url = format!(
@@ -510,6 +519,7 @@ pub async fn fuzz(
         placement: target.placement.clone(),
         shape,
         contract: target.contract.clone(),
+        frontend_origin: target.endpoints.frontend_origin.clone(),
         secrets,
         config,
         control: control.clone(),
@@ -732,6 +742,8 @@ struct Shared {
     placement: TokenPlacement,
     shape: Shape,
     contract: ContractSection,
+    /// The origin the target's CORS allows, if known.
+    frontend_origin: Option<String>,
     secrets: Vec<String>,
     config: FuzzConfig,
     control: Arc<Control>,
@@ -790,6 +802,9 @@ impl Shared {
     /// Bytes an HTTP request cannot carry as they are are not sent: the reference would judge
     /// other bytes than the backend receives.
     fn undeliverable(&self, r: &Rendered) -> bool {
+        if r.preflight {
+            return false;
+        }
         if r.token.len() > 32 * 1024 {
             return true;
         }
@@ -814,6 +829,27 @@ impl Shared {
         let mut url = self.url.clone();
         let mut headers = Vec::new();
         let mut body = None;
+        if let Some(origin) = &r.origin {
+            headers.push(("origin".to_owned(), origin.clone()));
+        }
+        if r.preflight {
+            // What a browser sends before a cross-origin GET that carries the credential.
+            headers.push(("access-control-request-method".to_owned(), "GET".to_owned()));
+            let credential_header = match p.placement.as_str() {
+                "cookie" | "query" => None,
+                "json-body" => Some("content-type".to_owned()),
+                _ => Some(p.name.to_ascii_lowercase()),
+            };
+            if let Some(name) = credential_header {
+                headers.push(("access-control-request-headers".to_owned(), name));
+            }
+            return Outgoing {
+                method: "OPTIONS".into(),
+                url,
+                headers,
+                body: None,
+            };
+        }
         match p.placement.as_str() {
             "cookie" => headers.push(("cookie".to_owned(), format!("{}={}", p.name, r.token))),
             "query" => {
@@ -876,6 +912,9 @@ impl Shared {
             stats.unsendable.fetch_add(1, Ordering::Relaxed);
             return Eval::Unsendable;
         }
+        if rendered.preflight {
+            return self.evaluate_preflight(rendered, generated).await;
+        }
         let prepared = self.oracle.prepare(&rendered);
         let Some(reference) = self.oracle.verdict_over(&prepared, now - 2, now + 2) else {
             stats.inconclusive.fetch_add(1, Ordering::Relaxed);
@@ -908,6 +947,21 @@ impl Shared {
             }
             Comparison::Disagree(h) => heads.push(h),
         }
+        if heads.is_empty() {
+            heads.extend(oracle::challenge(
+                reference,
+                &response,
+                &answer,
+                rendered.token.len(),
+                &self.contract,
+            ));
+        }
+        heads.extend(oracle::cors(
+            &rendered,
+            &response,
+            &answer,
+            self.frontend_origin.as_deref(),
+        ));
         if matches!(answer, Answer::Refused { .. }) {
             for leaked in oracle::leaks(&response.body, &rendered.token, &self.secrets) {
                 heads.push(Head {
@@ -933,6 +987,44 @@ impl Shared {
         Eval::Judged(Arc::new(Judged {
             rendered,
             reference,
+            request,
+            response,
+            heads,
+        }))
+    }
+
+    /// Sends a CORS preflight (no token: only its CORS answer is judged).
+    async fn evaluate_preflight(&self, rendered: Rendered, generated: bool) -> Eval {
+        let stats = self.stats();
+        if generated {
+            if !self.reserve() {
+                return Eval::Budget;
+            }
+            stats.preflights.fetch_add(1, Ordering::Relaxed);
+        } else {
+            stats.shrink_requests.fetch_add(1, Ordering::Relaxed);
+        }
+        let request = self.outgoing(&rendered);
+        let Ok(response) = self.send(&request).await else {
+            return Eval::Transport;
+        };
+        let answer = oracle::classify(&response, &self.contract);
+        if response.status == 429 {
+            stats.inconclusive.fetch_add(1, Ordering::Relaxed);
+            return Eval::Inconclusive;
+        }
+        let heads = oracle::cors(
+            &rendered,
+            &response,
+            &answer,
+            self.frontend_origin.as_deref(),
+        );
+        if !heads.is_empty() {
+            stats.disagreements.fetch_add(1, Ordering::Relaxed);
+        }
+        Eval::Judged(Arc::new(Judged {
+            rendered,
+            reference: Reference::Preflight,
             request,
             response,
             heads,
@@ -1000,12 +1092,7 @@ impl Shared {
         }
         let started = *lock(&self.started);
         let kinds = oracle::cause_kinds(&head, &best.kinds());
-        let rule_id = match head.class {
-            Class::Accepts | Class::Contract | Class::ServerError => {
-                format!("AP-DIFF-{}-{}", head.class.slug(), head.reference)
-            }
-            other => format!("AP-DIFF-{}", other.slug()),
-        };
+        let rule_id = head.class.rule_id(&head);
         DiffFinding {
             rule_id,
             severity: head.class.severity(),

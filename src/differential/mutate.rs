@@ -6,6 +6,11 @@
 //! rendered into bytes only when they are sent ([`Material::render`]), so times stay relative to
 //! "now" and shrinking can drop edits one at a time. [`Generator::draft`] is a pure function of
 //! the run seed and the draft's index: the same seed and base give the same sequence.
+//!
+//! Some drafts also vary the request envelope: an `Origin` header ([`OriginOp`]: the front end's,
+//! look-alikes of it, foreign ones, `null`) or a CORS preflight instead of the request itself
+//! ([`Edit::Preflight`]), so the CORS answers are judged too. Those edits are drawn from a stream
+//! of their own, so the token edits of a seed stay what they were without them.
 
 use super::rng::Rng;
 use crate::algorithm::Algorithm;
@@ -282,6 +287,46 @@ impl DeliveryOp {
     }
 }
 
+/// The `Origin` request header of a draft (CORS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginOp {
+    /// The target's front-end origin (the one its CORS allows).
+    Frontend,
+    /// `null` (sandboxed frames, `file:` pages, some redirects).
+    Null,
+    /// An unrelated origin.
+    Foreign(&'static str),
+    /// The front-end origin with another port.
+    OtherPort,
+    /// The front-end origin with the other scheme (http ↔ https).
+    OtherScheme,
+    /// The front-end host with a suffix (`http://127.0.0.1.evil.example:5173`).
+    HostSuffix,
+}
+
+impl OriginOp {
+    fn name(&self) -> &'static str {
+        match self {
+            OriginOp::Frontend => "frontend",
+            OriginOp::Null => "null",
+            OriginOp::Foreign(_) => "foreign",
+            OriginOp::OtherPort => "other-port",
+            OriginOp::OtherScheme => "other-scheme",
+            OriginOp::HostSuffix => "host-suffix",
+        }
+    }
+}
+
+/// Salt of the envelope's random stream (kept apart from the token edits' stream).
+const ENVELOPE_STREAM: u64 = 0x0E1F_C0A5_0B16_1A55;
+
+/// Foreign origins the generator sends.
+const FOREIGN_ORIGINS: [&str; 3] = [
+    "http://evil.example",
+    "https://evil.example",
+    "https://attacker.test:8443",
+];
+
 /// Stands for the rendered token inside [`DeliveryOp::Values`].
 pub const TOKEN_MARK: &str = "{{authprobe:token}}";
 /// Stands for the signer's JWK while a header is being edited.
@@ -316,6 +361,12 @@ pub enum Edit {
     Delivery(DeliveryOp),
     /// A whole token that is not a three-segment JWS (atomic).
     Literal(String),
+    /// Send this `Origin` header (the request envelope; the token is untouched).
+    Origin(OriginOp),
+    /// Send a CORS preflight (`OPTIONS`, `Access-Control-Request-Method: GET`,
+    /// `Access-Control-Request-Headers` naming the credential's header) instead of the request:
+    /// no credential, the token edits do not apply.
+    Preflight,
 }
 
 const HEADER_NAMES: [&str; 17] = [
@@ -364,6 +415,8 @@ impl Edit {
             Edit::Structure(op) => format!("structure:{}", op.name()),
             Edit::Delivery(op) => format!("delivery:{}", op.name()),
             Edit::Literal(_) => "literal".into(),
+            Edit::Origin(op) => format!("origin:{}", op.name()),
+            Edit::Preflight => "method:preflight".into(),
         }
     }
 
@@ -433,6 +486,17 @@ impl Edit {
             },
             Edit::Delivery(op) => format!("Authorization: {}", op.name()),
             Edit::Literal(t) => format!("a literal non-JWS token ({} characters)", t.len()),
+            Edit::Origin(op) => match op {
+                OriginOp::Frontend => "Origin: the front-end origin".into(),
+                OriginOp::Null => "Origin: null".into(),
+                OriginOp::Foreign(o) => format!("Origin: {o}"),
+                OriginOp::OtherPort => "Origin: the front-end origin with another port".into(),
+                OriginOp::OtherScheme => {
+                    "Origin: the front-end origin with the other scheme".into()
+                }
+                OriginOp::HostSuffix => "Origin: the front-end host with a suffix".into(),
+            },
+            Edit::Preflight => "a CORS preflight (OPTIONS) instead of the request".into(),
         }
     }
 
@@ -505,6 +569,10 @@ pub struct Rendered {
     pub oob_paths: Vec<String>,
     /// Whether the signature is randomized (ECDSA, PSS): re-rendering gives other bytes.
     pub randomized: bool,
+    /// The `Origin` header sent, if any.
+    pub origin: Option<String>,
+    /// A CORS preflight: `OPTIONS` without a credential (`token` and `values` are empty).
+    pub preflight: bool,
 }
 
 impl std::fmt::Debug for Rendered {
@@ -514,6 +582,8 @@ impl std::fmt::Debug for Rendered {
             .field("token_len", &self.token.len())
             .field("values", &self.values.len())
             .field("oob_paths", &self.oob_paths)
+            .field("origin", &self.origin)
+            .field("preflight", &self.preflight)
             .finish()
     }
 }
@@ -543,6 +613,9 @@ pub struct MaterialInput<'a> {
     pub catalogue: bool,
     /// The time catalogue tokens are forged at.
     pub now: i64,
+    /// The origin the target's CORS allows (the front end's), if known: the generator sends it
+    /// and look-alikes of it as `Origin`.
+    pub frontend_origin: Option<&'a str>,
 }
 
 /// The base token, the keys, and the catalogue seeds.
@@ -564,6 +637,7 @@ pub struct Material {
     oob_base: String,
     shape: Shape,
     seeds: Vec<Seed>,
+    frontend_origin: Option<String>,
 }
 
 impl Material {
@@ -612,6 +686,7 @@ impl Material {
             oob_base: input.oob_base,
             shape: input.shape,
             seeds: Vec::new(),
+            frontend_origin: input.frontend_origin.map(str::to_owned),
             base,
         };
         if input.catalogue {
@@ -647,6 +722,49 @@ impl Material {
     }
     pub fn shape(&self) -> &Shape {
         &self.shape
+    }
+    pub fn frontend_origin(&self) -> Option<&str> {
+        self.frontend_origin.as_deref()
+    }
+
+    /// The `Origin` value of an [`OriginOp`]. Look-alikes of an unknown or unparsable front-end
+    /// origin fall back to a foreign one.
+    pub fn origin_value(&self, op: &OriginOp) -> String {
+        let front = self.frontend_origin.as_deref();
+        let parts = front.and_then(|f| url::Url::parse(f).ok()).and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some((
+                u.scheme().to_owned(),
+                host,
+                u.port(),
+                u.port_or_known_default(),
+            ))
+        });
+        let origin = |scheme: &str, host: &str, port: Option<u16>| match port {
+            Some(p) => format!("{scheme}://{host}:{p}"),
+            None => format!("{scheme}://{host}"),
+        };
+        let foreign = || FOREIGN_ORIGINS[0].to_owned();
+        match op {
+            OriginOp::Frontend => front.map_or_else(foreign, str::to_owned),
+            OriginOp::Null => "null".into(),
+            OriginOp::Foreign(o) => (*o).to_owned(),
+            OriginOp::OtherPort => parts.map_or_else(foreign, |(scheme, host, _, known)| {
+                let p = known.unwrap_or(80);
+                origin(
+                    &scheme,
+                    &host,
+                    Some(if p == u16::MAX { p - 1 } else { p + 1 }),
+                )
+            }),
+            OriginOp::OtherScheme => parts.map_or_else(foreign, |(scheme, host, port, _)| {
+                let other = if scheme == "https" { "http" } else { "https" };
+                origin(other, &host, port)
+            }),
+            OriginOp::HostSuffix => parts.map_or_else(foreign, |(scheme, host, port, _)| {
+                origin(&scheme, &format!("{host}.evil.example"), port)
+            }),
+        }
     }
 
     /// Turns a forged catalogue token into edits of the base, member by member where the
@@ -799,6 +917,20 @@ impl Material {
 
     /// Renders a draft at `now`. `nonce` makes out-of-band URLs unique to this rendering.
     pub fn render(&self, draft: &Draft, now: i64, nonce: u64) -> Rendered {
+        let origin = draft.edits.iter().rev().find_map(|e| match e {
+            Edit::Origin(op) => Some(self.origin_value(op)),
+            _ => None,
+        });
+        if draft.edits.contains(&Edit::Preflight) {
+            return Rendered {
+                token: String::new(),
+                values: Vec::new(),
+                oob_paths: Vec::new(),
+                randomized: false,
+                origin,
+                preflight: true,
+            };
+        }
         let mut oob_paths = Vec::new();
         let mut randomized = false;
         let literal = draft.edits.iter().rev().find_map(|e| match e {
@@ -820,6 +952,8 @@ impl Material {
             values,
             oob_paths,
             randomized,
+            origin,
+            preflight: false,
         }
     }
 
@@ -1500,10 +1634,33 @@ impl Generator {
                 edits.push(Edit::Sign(Signer::Attacker));
             }
         }
+        // The envelope, from a stream of its own: 3 % preflights (the token edits do not apply
+        // to them), 12 % of the others with an Origin.
+        let mut envelope = Rng::stream(self.seed ^ ENVELOPE_STREAM, index);
+        if envelope.chance(3) {
+            edits = vec![Edit::Origin(self.origin(&mut envelope)), Edit::Preflight];
+            origin = None;
+        } else if envelope.chance(12) {
+            edits.push(Edit::Origin(self.origin(&mut envelope)));
+        }
         Draft {
             index,
             origin,
             edits,
+        }
+    }
+
+    /// An `Origin` to send: the front end's and look-alikes of it when it is known, foreign ones
+    /// and `null` always.
+    fn origin(&self, rng: &mut Rng) -> OriginOp {
+        let known = u32::from(self.m.frontend_origin.is_some());
+        match rng.weighted(&[30 * known, 10, 20, 13 * known, 13 * known, 14 * known]) {
+            0 => OriginOp::Frontend,
+            1 => OriginOp::Null,
+            2 => OriginOp::Foreign(FOREIGN_ORIGINS[rng.index(FOREIGN_ORIGINS.len())]),
+            3 => OriginOp::OtherPort,
+            4 => OriginOp::OtherScheme,
+            _ => OriginOp::HostSuffix,
         }
     }
 

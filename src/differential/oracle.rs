@@ -1,7 +1,11 @@
 //! The reference verdict for the exact bytes the backend receives, the backend's verdict read
-//! from its answer, and how the two are compared.
+//! from its answer, and how the two are compared; then the rest of the answer's envelope: the
+//! `WWW-Authenticate` challenge of a refusal against the contract's row ([`challenge`]) and the
+//! CORS headers against the contract's CORS rules ([`cors`]).
 
 use super::mutate::Rendered;
+use crate::contract::challenge::{self as challenges, Strictness};
+use crate::contract::cors::{self as cors_rules, CorsRequest};
 use crate::contract::{self, ErrorCode};
 use crate::forge::Severity;
 use crate::jwk::KeySet;
@@ -18,6 +22,8 @@ use std::fmt;
 pub enum Reference {
     Accepted,
     Rejected(ErrorCode),
+    /// A CORS preflight: no credential, nothing for the validator to judge.
+    Preflight,
 }
 
 impl fmt::Display for Reference {
@@ -25,6 +31,7 @@ impl fmt::Display for Reference {
         match self {
             Reference::Accepted => f.write_str("accepted"),
             Reference::Rejected(c) => write!(f, "{c} (HTTP {})", c.status()),
+            Reference::Preflight => f.write_str("a CORS preflight (no token)"),
         }
     }
 }
@@ -161,19 +168,28 @@ pub enum Class {
     Leak,
     /// The backend fetched a harness URL named in the token.
     OobFetch,
+    /// A refusal whose `WWW-Authenticate` challenge is missing or not the contract's.
+    Challenge,
+    /// A foreign origin (or `null`) may read the backend's answers.
+    CorsGrant,
+    /// Other CORS deviations: the front-end origin not granted, `*`, credentials, headers for
+    /// foreign origins, refused preflights.
+    Cors,
 }
 
 impl Class {
     pub fn severity(self) -> Severity {
         match self {
             Class::Accepts | Class::OobFetch => Severity::Critical,
-            Class::ServerError | Class::Leak => Severity::High,
-            Class::RefusesValid | Class::Contract => Severity::Medium,
+            Class::ServerError | Class::Leak | Class::CorsGrant => Severity::High,
+            Class::RefusesValid | Class::Contract | Class::Challenge | Class::Cors => {
+                Severity::Medium
+            }
         }
     }
     pub fn finding_kind(self) -> FindingKind {
         match self {
-            Class::Contract => FindingKind::Contract,
+            Class::Contract | Class::Challenge | Class::Cors => FindingKind::Contract,
             _ => FindingKind::Security,
         }
     }
@@ -185,6 +201,22 @@ impl Class {
             Class::Contract => "CODE",
             Class::Leak => "LEAK",
             Class::OobFetch => "OOB-FETCH",
+            Class::Challenge => "CHALLENGE",
+            Class::CorsGrant | Class::Cors => "CORS",
+        }
+    }
+
+    /// The finding's rule id for a disagreement of this class.
+    pub fn rule_id(self, head: &Head) -> String {
+        match self {
+            Class::Accepts
+            | Class::Contract
+            | Class::ServerError
+            | Class::CorsGrant
+            | Class::Cors => {
+                format!("AP-DIFF-{}-{}", self.slug(), head.reference)
+            }
+            other => format!("AP-DIFF-{}", other.slug()),
         }
     }
 }
@@ -212,7 +244,14 @@ fn reference_label(r: Reference) -> String {
     match r {
         Reference::Accepted => "accepted".into(),
         Reference::Rejected(c) => c.as_str().into(),
+        Reference::Preflight => "preflight".into(),
     }
+}
+
+/// A refusal the HTTP layer may have made before the application saw the request (a token this
+/// large, no code): neither a verdict nor an envelope of the application's.
+fn http_layer_refusal(token_len: usize, status: u16, code: Option<&str>) -> bool {
+    token_len > 8 * 1024 && code.is_none() && matches!(status, 400 | 413 | 431)
 }
 
 fn answer_label(status: u16, code: Option<&str>) -> String {
@@ -237,6 +276,7 @@ pub fn compare(
         })
     };
     let (status, code) = match (reference, answer) {
+        (Reference::Preflight, _) => return Comparison::Agree,
         (Reference::Accepted, Answer::Accepted(_)) => return Comparison::Agree,
         (Reference::Rejected(_), Answer::Accepted(_)) => {
             return head(Class::Accepts, "accepted".into())
@@ -259,7 +299,7 @@ pub fn compare(
         return head(Class::RefusesValid, answer_label(status, code));
     };
     // A token this large may be refused by the HTTP layer before the application sees it.
-    if token_len > 8 * 1024 && code.is_none() && matches!(status, 400 | 413 | 431) {
+    if http_layer_refusal(token_len, status, code) {
         return Comparison::Agree;
     }
     if contract.status_only() {
@@ -274,6 +314,89 @@ pub fn compare(
     } else {
         head(Class::Contract, answer_label(status, code))
     }
+}
+
+/// The `WWW-Authenticate` challenge of a refusal the comparison agreed with, judged against the
+/// contract's row for the reference's code (realm: the profile's, if it names one). In
+/// status-only mode only RFC 6750's parts are compared (scheme, realm, `error`), not the
+/// contract's own descriptions. A missing challenge, another scheme or a missing realm is one
+/// disagreement whatever the code; a wrong value of the row's `error` or `error_description`
+/// is one per code.
+pub fn challenge(
+    reference: Reference,
+    response: &Incoming,
+    answer: &Answer,
+    token_len: usize,
+    contract: &ContractSection,
+) -> Option<Head> {
+    let (Reference::Rejected(expected), Answer::Refused { status, code }) = (reference, answer)
+    else {
+        return None;
+    };
+    if http_layer_refusal(token_len, *status, code.as_deref()) {
+        return None;
+    }
+    let values: Vec<&str> = response.header_all("www-authenticate").collect();
+    let strictness = Strictness {
+        contract_texts: !contract.status_only(),
+    };
+    let problem =
+        challenges::check(expected, &values, contract.realm.as_deref(), strictness).err()?;
+    let backend = match &problem {
+        // The details (a byte offset) differ with the value; the report shows the header.
+        challenges::Problem::Syntax(_) => {
+            "WWW-Authenticate is not an RFC 7235 challenge list".to_owned()
+        }
+        p => p.to_string(),
+    };
+    Some(Head {
+        class: Class::Challenge,
+        reference: if problem.code_specific() {
+            expected.as_str().to_owned()
+        } else {
+            String::new()
+        },
+        backend,
+    })
+}
+
+/// The CORS headers of an answer against the contract's CORS rules, for the `Origin` the
+/// request carried (none, the front end's, a look-alike, a foreign one, `null`) and whether it
+/// was a preflight. `frontend` is the origin the target's CORS allows, if the profile names it.
+pub fn cors(
+    rendered: &Rendered,
+    response: &Incoming,
+    answer: &Answer,
+    frontend: Option<&str>,
+) -> Vec<Head> {
+    let request = CorsRequest {
+        origin: rendered.origin.as_deref(),
+        preflight: rendered.preflight,
+    };
+    let from_application = match answer {
+        Answer::Refused { status, code } => {
+            !http_layer_refusal(rendered.token.len(), *status, code.as_deref())
+        }
+        Answer::Accepted(_) => true,
+    };
+    cors_rules::check(
+        request,
+        frontend,
+        response.status,
+        &response.headers,
+        from_application,
+    )
+    .into_iter()
+    .map(|p| Head {
+        class: if p.security() {
+            Class::CorsGrant
+        } else {
+            Class::Cors
+        },
+        reference: p.rule().to_owned(),
+        backend: p.to_string(),
+    })
+    .collect()
 }
 
 /// Markers of leaked internals in an error body (as the audit's judge uses).
@@ -335,7 +458,10 @@ pub fn cause_kinds(head: &Head, kinds: &BTreeSet<String>) -> BTreeSet<String> {
     };
     let signer = |k: &&String| k.starts_with("sign:");
     match head.class {
-        Class::ServerError | Class::Leak => return BTreeSet::new(),
+        // Properties of the answer's envelope: the head names the whole cause.
+        Class::ServerError | Class::Leak | Class::Challenge | Class::CorsGrant | Class::Cors => {
+            return BTreeSet::new()
+        }
         Class::OobFetch => {
             return kinds
                 .iter()
@@ -471,5 +597,195 @@ mod tests {
             &[]
         )
         .contains(&"the token or a secret"));
+    }
+    fn incoming(status: u16, headers: &[(&str, &str)]) -> Incoming {
+        Incoming {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    fn rendered(token_len: usize, origin: Option<&str>, preflight: bool) -> Rendered {
+        Rendered {
+            token: "x".repeat(token_len),
+            values: vec![],
+            oob_paths: vec![],
+            randomized: false,
+            origin: origin.map(str::to_owned),
+            preflight,
+        }
+    }
+
+    #[test]
+    fn challenges_are_judged_by_meaning_and_deduplicated_by_cause() {
+        let c = ContractSection {
+            realm: Some("api".into()),
+            ..ContractSection::default()
+        };
+        let judge = |code: ErrorCode, headers: &[(&str, &str)]| {
+            let r = incoming(code.status(), headers);
+            let answer = refused(code.status(), code.as_str());
+            challenge(Reference::Rejected(code), &r, &answer, 100, &c)
+        };
+        let expired = ErrorCode::TokenExpired;
+        // The contract's own form and RFC 7235 variations of it: no disagreement.
+        for v in [
+            r#"Bearer realm="api", error="invalid_token", error_description="token expired""#,
+            r#"bearer error_description="token expired",REALM=api , error=invalid_token"#,
+            r#"Bearer realm="api",, error="invalid_\token", error_description = "token expired""#,
+        ] {
+            assert_eq!(judge(expired, &[("www-authenticate", v)]), None, "{v}");
+        }
+        assert_eq!(
+            judge(
+                expired,
+                &[
+                    ("www-authenticate", r#"Basic realm="api""#),
+                    (
+                        "WWW-Authenticate",
+                        r#"Bearer realm="api", error="invalid_token", error_description="token expired""#
+                    )
+                ]
+            ),
+            None
+        );
+        // A missing challenge is one disagreement whatever the code.
+        let missing = judge(expired, &[]).unwrap();
+        assert_eq!(missing.class, Class::Challenge);
+        assert_eq!(missing, judge(ErrorCode::MissingToken, &[]).unwrap());
+        assert_eq!(
+            missing,
+            judge(ErrorCode::MalformedAuthorization, &[]).unwrap()
+        );
+        assert_eq!(Class::Challenge.rule_id(&missing), "AP-DIFF-CHALLENGE");
+        assert_eq!(missing.class.severity(), Severity::Medium);
+        assert_eq!(missing.class.finding_kind(), FindingKind::Contract);
+        // A wrong realm too; a wrong description is the code's own.
+        let realm = judge(
+            expired,
+            &[(
+                "www-authenticate",
+                r#"Bearer realm="other", error="invalid_token", error_description="token expired""#,
+            )],
+        )
+        .unwrap();
+        assert_eq!(realm.reference, "");
+        let wrong = judge(
+            expired,
+            &[(
+                "www-authenticate",
+                r#"Bearer realm="api", error="invalid_token", error_description="expired""#,
+            )],
+        )
+        .unwrap();
+        assert_eq!(wrong.reference, "TOKEN_EXPIRED");
+        // Status-only targets: RFC 6750's parts only.
+        let status_only = ContractSection {
+            mode: "status-only".into(),
+            ..ContractSection::default()
+        };
+        let r = incoming(
+            401,
+            &[(
+                "www-authenticate",
+                r#"Bearer realm="x", error="invalid_token", error_description="jwt expired""#,
+            )],
+        );
+        let answer = Answer::Refused {
+            status: 401,
+            code: None,
+        };
+        assert_eq!(
+            challenge(Reference::Rejected(expired), &r, &answer, 100, &status_only),
+            None
+        );
+        // Not judged: acceptances, and refusals by the HTTP layer of an oversized token.
+        assert_eq!(
+            challenge(
+                Reference::Accepted,
+                &incoming(200, &[]),
+                &Answer::Accepted(200),
+                100,
+                &c
+            ),
+            None
+        );
+        let layer = Answer::Refused {
+            status: 431,
+            code: None,
+        };
+        assert_eq!(
+            challenge(
+                Reference::Rejected(ErrorCode::MalformedToken),
+                &incoming(431, &[]),
+                &layer,
+                20_000,
+                &c
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn cors_answers_are_judged_against_the_contract() {
+        let front = Some("http://127.0.0.1:5173");
+        let ok = incoming(
+            401,
+            &[
+                ("vary", "Origin"),
+                ("access-control-allow-origin", "http://127.0.0.1:5173"),
+            ],
+        );
+        let refused401 = refused(401, "TOKEN_EXPIRED");
+        assert!(cors(&rendered(100, front, false), &ok, &refused401, front).is_empty());
+        let plain = incoming(401, &[("Vary", "origin")]);
+        for origin in [
+            None,
+            Some("null"),
+            Some("http://evil.example"),
+            Some("https://127.0.0.1:5173"),
+        ] {
+            assert!(cors(&rendered(100, origin, false), &plain, &refused401, front).is_empty());
+        }
+        let reflected = incoming(
+            200,
+            &[
+                ("access-control-allow-origin", "http://evil.example"),
+                ("access-control-allow-credentials", "true"),
+            ],
+        );
+        let heads = cors(
+            &rendered(100, Some("http://evil.example"), false),
+            &reflected,
+            &Answer::Accepted(200),
+            front,
+        );
+        assert_eq!(heads.len(), 1);
+        assert_eq!(heads[0].class, Class::CorsGrant);
+        assert_eq!(
+            Class::CorsGrant.rule_id(&heads[0]),
+            "AP-DIFF-CORS-REFLECTED-ORIGIN"
+        );
+        assert_eq!(heads[0].class.severity(), Severity::High);
+        // The front end is not granted: only where the application answered.
+        let missing = cors(&rendered(100, front, false), &plain, &refused401, front);
+        assert_eq!(missing[0].class, Class::Cors);
+        assert_eq!(missing[0].reference, "ALLOWED-ORIGIN");
+        let layer = Answer::Refused {
+            status: 431,
+            code: None,
+        };
+        assert!(cors(
+            &rendered(20_000, front, false),
+            &incoming(431, &[]),
+            &layer,
+            front
+        )
+        .is_empty());
     }
 }

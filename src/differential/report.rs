@@ -57,7 +57,7 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
         suite: "differential".into(),
         id: "summary".into(),
         title: format!(
-            "{} generated tokens compared with the reference validator: {} distinct disagreements",
+            "{} generated requests compared with the reference validator and the contract: {} distinct disagreements",
             s.tokens,
             facts.findings.len()
         ),
@@ -74,13 +74,13 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
             Outcome::Fail
         },
         findings: summary_findings,
-        expected: "the backend gives the reference validator's verdict for every token".into(),
+        expected: "the backend gives the reference validator's verdict for every token, with the contract's challenge on refusals and the contract's CORS headers".into(),
         observed: None,
         request: None,
         reproduction: None,
         message: Some(format!(
             "seed {seed}; budget {budget}; {req} requests in {secs:.1} s ({rate:.0}/s, concurrency {conc}): \
-             {tokens} generated tokens, {shrink} for shrinking; {dis} disagreeing answers, {inc} inconclusive \
+             {tokens} generated ({pre} of them CORS preflights, the rest tokens), {shrink} for shrinking; {dis} disagreeing answers, {inc} inconclusive \
              (time boundary or rate limit), {uns} not sendable over HTTP, {err} transport errors; \
              {cat} catalogue seeds; setup {setup:.1} s",
             seed = info.seed,
@@ -89,6 +89,7 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
             rate = s.requests as f64 / secs,
             conc = facts.concurrency,
             tokens = s.tokens,
+            pre = s.preflights,
             shrink = s.shrink_requests,
             dis = s.disagreements,
             inc = s.inconclusive,
@@ -115,9 +116,10 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
         suites: vec![SuiteResult {
             name: "differential".into(),
             description: format!(
-                "Differential fuzzing: structure-aware mutations of a real token (seed {}), each \
-                 judged by the reference validator and by the backend; every disagreement shrunk \
-                 to a minimal token and de-duplicated by cause.",
+                "Differential fuzzing: structure-aware mutations of a real token (seed {}), some \
+                 with an Origin header or as a CORS preflight, each judged by the reference \
+                 validator and the contract (verdict, challenge, CORS headers) and by the backend; \
+                 every disagreement shrunk to a minimal request and de-duplicated by cause.",
                 info.seed
             ),
             cases,
@@ -170,11 +172,17 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 fn observed(response: &Incoming, secrets: &[String], token: &str) -> Observed {
-    const SHOWN: [&str; 4] = [
+    const SHOWN: [&str; 10] = [
         "www-authenticate",
         "content-type",
         "cache-control",
         "retry-after",
+        "vary",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-max-age",
     ];
     let mut all = secrets.to_vec();
     all.push(token.to_owned());
@@ -254,10 +262,30 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
             "the backend fetched the harness URL named in the token (reference: {})",
             f.reference
         ),
+        super::Class::Challenge => format!("{} (reference: {})", head.backend, f.reference),
+        super::Class::CorsGrant | super::Class::Cors => format!(
+            "{} ({}{})",
+            head.backend,
+            if f.rendered.preflight {
+                "a preflight"
+            } else {
+                "a request"
+            },
+            f.rendered
+                .origin
+                .as_deref()
+                .map(|o| format!(" from Origin {o}"))
+                .unwrap_or_else(|| " without Origin".into())
+        ),
     };
     let message = redact::redact(
         &format!(
-            "{what}; minimal token: {}",
+            "{what}; minimal {}: {}",
+            if matches!(head.class, super::Class::CorsGrant | super::Class::Cors) {
+                "request"
+            } else {
+                "token"
+            },
             if edits.is_empty() {
                 "the starting token".into()
             } else {
@@ -266,9 +294,14 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
         ),
         secrets,
     );
+    let sent = if f.rendered.preflight {
+        "a CORS preflight: no credential sent".to_owned()
+    } else {
+        decoded(token, secrets)
+    };
     let details = format!(
         "{}. First seen after {:.2} s ({} requests); {} edits shrunk to {} in {} requests{}; {} disagreeing answers with this cause{}.",
-        decoded(token, secrets),
+        sent,
         f.found_after.as_secs_f64(),
         f.found_after_requests,
         f.edits_before,
@@ -290,7 +323,8 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
         super::Class::ServerError | super::Class::Contract => {
             format!("{}, reference {}", head.backend, head.reference)
         }
-        super::Class::Leak => head.backend.clone(),
+        super::Class::Leak | super::Class::Challenge => head.backend.clone(),
+        super::Class::CorsGrant | super::Class::Cors => head.backend.clone(),
         super::Class::OobFetch => "fetched a harness URL named in the token".into(),
     };
     let title = format!(
@@ -305,7 +339,12 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
     if !head.reference.is_empty()
         && matches!(
             head.class,
-            super::Class::Accepts | super::Class::ServerError | super::Class::Contract
+            super::Class::Accepts
+                | super::Class::ServerError
+                | super::Class::Contract
+                | super::Class::Challenge
+                | super::Class::CorsGrant
+                | super::Class::Cors
         )
     {
         id_parts.push(head.reference.to_lowercase().replace('_', "-"));
@@ -334,12 +373,27 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
             severity: f.severity,
             message,
         }],
-        expected: format!("the reference validator's verdict: {}", f.reference),
+        expected: expected(f),
         observed: Some(observed(&f.response, secrets, token)),
         request: Some(request_record(&f.request, token, secrets)),
         reproduction: Some(reproduction(&f.request, token, secrets)),
         message: Some(details),
         duration_ms: 0,
+    }
+}
+
+/// What the contract expects of the answer.
+fn expected(f: &DiffFinding) -> String {
+    match (f.cause.head.class, f.reference) {
+        (super::Class::Challenge, Reference::Rejected(code)) => match code.www_authenticate("…") {
+            Some(c) => format!(
+                "the refusal {code} (HTTP {}) with the contract's challenge (auth-params in any order, token or quoted-string values): WWW-Authenticate: {c}",
+                code.status()
+            ),
+            None => format!("the refusal {code} without a WWW-Authenticate header"),
+        },
+        (super::Class::CorsGrant | super::Class::Cors, _) => "the CORS rules of http-api.md §2.4: only the front-end origin gets Access-Control-Allow-Origin (its own value) with Vary: Origin and, on a preflight, Authorization allowed; other origins and null get no Access-Control-Allow-* header; never * nor Access-Control-Allow-Credentials; preflights are answered before authentication".into(),
+        (_, r) => format!("the reference validator's verdict: {r}"),
     }
 }
 

@@ -133,6 +133,10 @@ pub struct ContractSection {
     /// Our code → the target's code, for targets with their own vocabulary.
     #[serde(default)]
     pub codes: BTreeMap<String, String>,
+    /// The realm of the backend's `WWW-Authenticate` challenges (errors.md's `{realm}`); when
+    /// absent, any realm is accepted.
+    #[serde(default)]
+    pub realm: Option<String>,
 }
 
 impl Default for ContractSection {
@@ -140,6 +144,7 @@ impl Default for ContractSection {
         ContractSection {
             mode: default_mode(),
             codes: BTreeMap::new(),
+            realm: None,
         }
     }
 }
