@@ -3,7 +3,7 @@
 //! encodings. It is fenced off here, like jsonwebtoken's `dangerous`, so nothing on the
 //! validation path can reach it by accident.
 //!
-//! The [`catalogue`] holds one [`Case`] per attack class of ATTACKS.md (stable IDs A01–J06, plus
+//! The [`catalogue`](mod@catalogue) holds one [`Case`] per attack class of ATTACKS.md (stable IDs A01–J06, plus
 //! I01/I02/I04/I10). Given a valid base token, the harness's attacker keys and the target's public
 //! keys ([`ForgeInput`]), each case expands into concrete [`Forged`] tokens, each with the outcome a
 //! secure validator must give. Tokens are forged **byte-exactly**: [`edit::Forger`] splices only

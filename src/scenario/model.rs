@@ -1,5 +1,5 @@
 //! The in-memory form of a scenario suite: what the TOML files in `scenarios/` deserialize into.
-//! The file format is documented in `scenarios/README.md`; [`super::load`] reads it with
+//! The file format is documented in `scenarios/README.md`; `scenario::load` reads it with
 //! positions and hints.
 
 use crate::forge::Severity;
