@@ -15,9 +15,10 @@ use authprobe::differential::{
 };
 use authprobe::jwk::KeySet;
 use authprobe::report::{self, Outcome};
+use authprobe::run::TargetSpec;
 use authprobe::sign::SigningKey;
 use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::{ContractSection, PolicySection, TokenPlacement};
+use authprobe::target::profile::PolicySection;
 use authprobe::token::Token;
 use authprobe::{ErrorCode, Validator};
 use serde_json::{Map, Value};
@@ -26,32 +27,13 @@ use std::time::{Duration, Instant};
 
 const SEED: u64 = 0x5eed_0008;
 
-fn mock_target(deployment: &MockDeployment, flaw: Option<Flaw>) -> FuzzTarget {
-    let mut jwk = deployment.issuer_key().public_jwk(None, None);
-    jwk.insert(
-        "d".into(),
-        Value::String(deployment.issuer_key().secret_material().remove(0)),
-    );
-    FuzzTarget {
-        kind: "mock".into(),
-        variant: flaw.map(|f| f.name().to_owned()),
-        endpoints: deployment.endpoints(),
-        issuer_key: Some(SigningKey::from_private_jwk(&jwk).unwrap()),
-        token: None,
-        jwks: None,
-        credentials: None,
-        placement: TokenPlacement::default(),
-        contract: ContractSection {
-            realm: Some(authprobe::target::mock::REALM.into()),
-            ..ContractSection::default()
-        },
-        policy: PolicySection::default(),
-    }
+fn mock_target(deployment: &MockDeployment) -> FuzzTarget {
+    FuzzTarget::new(TargetSpec::for_mock(deployment))
 }
 
 async fn fuzz_mock(flaw: Option<Flaw>, config: FuzzConfig) -> FuzzOutcome {
     let deployment = MockDeployment::start(flaw).await;
-    let target = mock_target(&deployment, flaw);
+    let target = mock_target(&deployment);
     differential::fuzz(target, config, Arc::new(Control::default()))
         .await
         .unwrap()
@@ -460,8 +442,8 @@ async fn fuzz_custom(
         })
         .mount(&server)
         .await;
-    let mut target = mock_target(&deployment, None);
-    target.endpoints.backend = server.uri();
+    let mut target = mock_target(&deployment);
+    target.spec.endpoints.backend = server.uri();
     differential::fuzz(target, config, Arc::new(Control::default()))
         .await
         .unwrap()
@@ -720,22 +702,25 @@ async fn the_live_lab_agrees_with_the_reference_validator() {
     for (white_box, requests) in [(true, 3_000), (false, 1_000)] {
         let t = &profile.target;
         let target = FuzzTarget {
-            kind: "live".into(),
-            variant: None,
-            endpoints: Endpoints {
-                backend: t.backend_url.clone(),
-                auth: t.auth_url.clone(),
-                auth_base_path: t.auth_base_path.clone(),
-                backend_key_set_down: None,
-                backend_rate_limited: None,
-                frontend_origin: t.frontend_origin.clone(),
+            spec: TargetSpec {
+                kind: "live".into(),
+                variant: None,
+                endpoints: Endpoints {
+                    backend: t.backend_url.clone(),
+                    auth: t.auth_url.clone(),
+                    auth_base_path: t.auth_base_path.clone(),
+                    backend_key_set_down: None,
+                    backend_rate_limited: None,
+                    frontend_origin: t.frontend_origin.clone(),
+                },
+                issuer_key: white_box.then(|| SigningKey::from_private_jwk(&jwk).unwrap()),
+                token: None,
+                credentials: None,
+                placement: profile.token.clone(),
+                contract: profile.contract.clone(),
+                auth_rate_limiting: t.auth_rate_limiting,
             },
-            issuer_key: white_box.then(|| SigningKey::from_private_jwk(&jwk).unwrap()),
-            token: None,
             jwks: None,
-            credentials: None,
-            placement: profile.token.clone(),
-            contract: profile.contract.clone(),
             policy: profile.policy.clone(),
         };
         let config = FuzzConfig {

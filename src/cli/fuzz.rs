@@ -6,8 +6,8 @@ use anyhow::{anyhow, Context as _};
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
 use authprobe::report::{self, RunReport};
 use authprobe::run::http::{Http, HttpOptions, Outgoing};
+use authprobe::run::TargetSpec;
 use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::{ContractSection, PolicySection, TokenPlacement};
 use clap::Args;
 use serde_json::Value;
 use std::io::IsTerminal as _;
@@ -148,21 +148,7 @@ async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
             None => None,
         };
         let deployment = MockDeployment::start(flaw).await;
-        let target = FuzzTarget {
-            kind: "mock".into(),
-            variant: flaw.map(|f| f.name().to_owned()),
-            endpoints: deployment.endpoints(),
-            issuer_key: deployment.issuer_key().try_clone(),
-            token: None,
-            jwks: None,
-            credentials: None,
-            placement: TokenPlacement::default(),
-            contract: ContractSection {
-                realm: Some(authprobe::target::mock::REALM.into()),
-                ..ContractSection::default()
-            },
-            policy: PolicySection::default(),
-        };
+        let target = FuzzTarget::new(TargetSpec::for_mock(&deployment));
         mock = Some(deployment);
         target
     };
@@ -290,19 +276,22 @@ async fn live_target(args: &FuzzArgs, http: &HttpOptions) -> Result<FuzzTarget, 
         None => None,
     };
     Ok(FuzzTarget {
-        kind: "live".into(),
-        variant: None,
-        endpoints,
-        issuer_key: args
-            .issuer_key
-            .as_deref()
-            .map(super::audit::read_issuer_key)
-            .transpose()?,
-        token,
+        spec: TargetSpec {
+            kind: "live".into(),
+            variant: None,
+            endpoints,
+            issuer_key: args
+                .issuer_key
+                .as_deref()
+                .map(super::audit::read_issuer_key)
+                .transpose()?,
+            token,
+            credentials,
+            placement: profile.token.clone(),
+            contract: profile.contract.clone(),
+            auth_rate_limiting: profile.target.auth_rate_limiting,
+        },
         jwks,
-        credentials,
-        placement: profile.token.clone(),
-        contract: profile.contract.clone(),
         policy: profile.policy.clone(),
     })
 }

@@ -31,9 +31,9 @@ use crate::jwk::KeySet;
 use crate::report::{CaseResult, FindingKind, RunReport};
 use crate::run::http::{ClientError, Http, HttpOptions, Incoming, Outgoing, TransportError};
 use crate::run::session::{self, Credentials, SessionError};
+use crate::run::TargetSpec;
 use crate::sign::SigningKey;
 use crate::target::profile::{ContractSection, PolicySection, TokenPlacement};
-use crate::target::Endpoints;
 use crate::token::Token;
 use crate::validate::{Policy, Validator};
 use serde_json::{Map, Value};
@@ -135,24 +135,25 @@ impl Default for FuzzConfig {
     }
 }
 
-/// What is fuzzed.
+/// What is fuzzed: a deployment as the audit describes it, and what only the fuzzer needs.
 pub struct FuzzTarget {
-    /// `mock` or `live`.
-    pub kind: String,
-    pub variant: Option<String>,
-    pub endpoints: Endpoints,
-    /// The issuer's private key (white-box: claim edits are re-signed).
-    pub issuer_key: Option<SigningKey>,
-    /// A token to start from when there is no auth server.
-    pub token: Option<String>,
+    pub spec: TargetSpec,
     /// The published key set when there is no auth server.
     pub jwks: Option<Value>,
-    pub credentials: Option<Credentials>,
-    pub placement: TokenPlacement,
-    pub contract: ContractSection,
     /// Overrides of the reference policy (default: the audit profile for the token's issuer,
     /// the token's algorithm only).
     pub policy: PolicySection,
+}
+
+impl FuzzTarget {
+    /// A target with no key set given and the default reference policy.
+    pub fn new(spec: TargetSpec) -> FuzzTarget {
+        FuzzTarget {
+            spec,
+            jwks: None,
+            policy: PolicySection::default(),
+        }
+    }
 }
 
 /// Live counters of a run (read them for a progress display).
@@ -383,25 +384,26 @@ pub async fn fuzz(
     let run_id = format!(
         "{}-fuzz-{}",
         crate::run::rfc3339(now).replace([':', '-'], ""),
-        target.variant.as_deref().unwrap_or(&target.kind)
+        target.spec.variant.as_deref().unwrap_or(&target.spec.kind)
     );
     let http = Http::new(config.http.clone())?;
     let mut notes = Vec::new();
 
     let mut session = None;
-    if target.endpoints.auth.is_some() {
+    if target.spec.endpoints.auth.is_some() {
         let creds = target
+            .spec
             .credentials
             .clone()
             .unwrap_or_else(|| Credentials::throwaway(&run_id));
-        match session::bootstrap(&http, &target.endpoints, &creds).await {
+        match session::bootstrap(&http, &target.spec.endpoints, &creds).await {
             Ok(s) => session = Some(s),
             Err(SessionError::Transport(t)) if t.target_unreachable() => {
                 return Err(FuzzError::Unreachable(format!(
                     "the auth server could not be reached: {t}"
                 )))
             }
-            Err(e) if target.token.is_none() => {
+            Err(e) if target.spec.token.is_none() => {
                 return Err(FuzzError::Setup(format!(
                     "could not get a session from the auth server: {e}"
                 )))
@@ -412,7 +414,7 @@ pub async fn fuzz(
     let base_text = session
         .as_ref()
         .map(|s| s.jwt.clone())
-        .or_else(|| target.token.clone())
+        .or_else(|| target.spec.token.clone())
         .ok_or_else(|| {
             FuzzError::Setup(
                 "no token to start from: give an auth server (--auth-url or a profile) or --token"
@@ -469,40 +471,40 @@ pub async fn fuzz(
         ]);
     }
     secrets.push(base_text.clone());
-    if let Some(k) = &target.issuer_key {
+    if let Some(k) = &target.spec.issuer_key {
         secrets.extend(k.secret_material());
     }
     secrets.retain(|s| s.len() >= 8);
 
-    let shape = shape_of(&target.placement);
-    let white_box = target.issuer_key.is_some();
+    let shape = shape_of(&target.spec.placement);
+    let white_box = target.spec.issuer_key.is_some();
     let material = Arc::new(Material::new(MaterialInput {
         base: &base,
         published: &published,
         keys: &keys,
-        issuer_key: target.issuer_key,
+        issuer_key: target.spec.issuer_key,
         attacker,
         oob_base: listener.base_url(),
         catalogue_oob_base: oob.base_url(),
         shape: shape.clone(),
         catalogue: config.catalogue_seeds,
         now,
-        frontend_origin: target.endpoints.frontend_origin.as_deref(),
+        frontend_origin: target.spec.endpoints.frontend_origin.as_deref(),
     }));
     let oracle = Oracle::new(Validator::new(policy), keys, shape == Shape::Bearer);
     let url = format!(
         "{}{}",
-        target.endpoints.backend.trim_end_matches('/'),
+        target.spec.endpoints.backend.trim_end_matches('/'),
         config.path
     );
     let info = report::RunInfo {
         run_id,
         started_at: crate::run::rfc3339(now),
         target: crate::report::TargetInfo {
-            kind: target.kind.clone(),
-            variant: target.variant.clone(),
-            backend_url: target.endpoints.backend.clone(),
-            auth_url: target.endpoints.auth.clone(),
+            kind: target.spec.kind.clone(),
+            variant: target.spec.variant.clone(),
+            backend_url: target.spec.endpoints.backend.clone(),
+            auth_url: target.spec.endpoints.auth.clone(),
             mode: if white_box { "white-box" } else { "black-box" }.into(),
         },
         seed: config.seed,
@@ -516,10 +518,10 @@ pub async fn fuzz(
         oob,
         listener,
         url,
-        placement: target.placement.clone(),
+        placement: target.spec.placement.clone(),
         shape,
-        contract: target.contract.clone(),
-        frontend_origin: target.endpoints.frontend_origin.clone(),
+        contract: target.spec.contract.clone(),
+        frontend_origin: target.spec.endpoints.frontend_origin.clone(),
         secrets,
         config,
         control: control.clone(),

@@ -81,7 +81,10 @@ impl TargetSpec {
             token: None,
             credentials: None,
             placement: TokenPlacement::default(),
-            contract: ContractSection::default(),
+            contract: ContractSection {
+                realm: Some(crate::target::mock::REALM.into()),
+                ..ContractSection::default()
+            },
             auth_rate_limiting: mock.state.rate_limiting,
         }
     }
