@@ -1,44 +1,28 @@
 //! `authprobe fuzz`: differential fuzzing of the embedded mock or a live backend against the
 //! reference validator; reports written in the audit's formats, exit code from the findings.
 
+use super::deployment::{DeploymentArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
-use authprobe::report::{self, RunReport};
 use authprobe::run::http::{Http, HttpOptions, Outgoing};
 use authprobe::run::TargetSpec;
-use authprobe::target::mock::{Flaw, MockDeployment};
+use authprobe::target::mock::MockDeployment;
 use clap::Args;
 use serde_json::Value;
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Args)]
 pub struct FuzzArgs {
-    /// A target profile (TOML). Without it and without --backend-url, the embedded mock is fuzzed.
-    #[arg(long, value_name = "FILE")]
-    pub target: Option<PathBuf>,
-    /// The backend API's base URL (live target without a profile).
-    #[arg(long, value_name = "URL")]
-    pub backend_url: Option<String>,
-    /// The Better Auth server's origin (live target without a profile).
-    #[arg(long, value_name = "URL")]
-    pub auth_url: Option<String>,
-    /// The issuer's private JWK: white-box mode, claim and header edits are re-signed.
-    #[arg(long, value_name = "FILE")]
-    pub issuer_key: Option<PathBuf>,
-    /// A valid token to start from when there is no auth server (token, file or -).
-    #[arg(long, value_name = "TOKEN|FILE|-")]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub deployment: DeploymentArgs,
     /// The published key set (file or http(s) URL) when there is no auth server.
     #[arg(long, value_name = "FILE|URL")]
     pub jwks: Option<String>,
-    /// Fuzz the mock built with one deliberate flaw (see `audit --list-mock-variants`).
-    #[arg(long, value_name = "VARIANT")]
-    pub mock_variant: Option<String>,
     /// When to stop: a duration (60s, 5m, 1h) or a number of generated requests (10000, 20k).
     #[arg(long, default_value = "60s", value_name = "DURATION|REQUESTS")]
     pub budget: Budget,
@@ -46,15 +30,6 @@ pub struct FuzzArgs {
     /// token give the same sequence.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=512))]
-    pub concurrency: u64,
-    /// Limit the request rate (requests per second).
-    #[arg(long, value_name = "PER_SECOND")]
-    pub rate: Option<f64>,
-    /// Per-request timeout in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    pub timeout_ms: u64,
     /// The protected path tokens are sent to.
     #[arg(long, default_value = "/api/me")]
     pub path: String,
@@ -70,24 +45,10 @@ pub struct FuzzArgs {
     /// Print each finding's minimal token on standard output (a credential: never in reports).
     #[arg(long)]
     pub show_tokens: bool,
-    /// An extra CA certificate (PEM) to trust for https targets.
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-    /// Do not verify TLS certificates (dangerous; warned loudly).
-    #[arg(long)]
-    pub insecure: bool,
-    /// Send everything through this proxy.
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// Extra header on every request, `Name: value` (repeatable).
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
-    /// Where reports go: <out>/<run-id>/ and <out>/latest/.
-    #[arg(long, default_value = "reports")]
-    pub out: PathBuf,
-    /// No progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn fuzz(args: FuzzArgs) -> Result<Status, Failure> {
@@ -96,7 +57,7 @@ pub fn fuzz(args: FuzzArgs) -> Result<Status, Failure> {
         .build()
         .context("starting the async runtime")?;
     let outcome = runtime.block_on(run(&args))?;
-    let dir = write_reports(&outcome.report, &args.out)?;
+    let dir = args.output.write_reports(&outcome.report)?;
     print_summary(&outcome, &dir, args.show_tokens);
     if outcome.target_unreachable {
         return Err(Failure::Unreachable(anyhow!(
@@ -120,33 +81,21 @@ pub fn fuzz(args: FuzzArgs) -> Result<Status, Failure> {
 async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
     let seed = args.seed.unwrap_or_else(differential::random_seed);
     let config = FuzzConfig {
-        concurrency: args.concurrency as usize,
+        concurrency: args.transport.concurrency as usize,
         budget: args.budget,
         seed,
-        http: http_options(args)?,
+        http: args.transport.http_options()?,
         path: args.path.clone(),
         catalogue_seeds: !args.no_catalogue,
         max_shrink_requests: args.max_shrink_requests,
         stop_after_findings: args.stop_after,
         ..FuzzConfig::default()
     };
-    let live = args.target.is_some() || args.backend_url.is_some();
+    let flaw = args.deployment.mock_flaw()?;
     let mut mock = None;
-    let target = if live {
-        if args.mock_variant.is_some() {
-            return Err(Failure::Input(anyhow!(
-                "--mock-variant only applies to the embedded mock"
-            )));
-        }
+    let target = if args.deployment.is_live() {
         live_target(args, &config.http).await?
     } else {
-        let flaw = match &args.mock_variant {
-            Some(name) => Some(name.parse::<Flaw>().map_err(|e| {
-                let names: Vec<&str> = Flaw::ALL.iter().map(|f| f.name()).collect();
-                anyhow!("{e}; available: {}", names.join(", "))
-            })?),
-            None => None,
-        };
         let deployment = MockDeployment::start(flaw).await;
         let target = FuzzTarget::new(TargetSpec::for_mock(&deployment));
         mock = Some(deployment);
@@ -162,16 +111,23 @@ async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
         }
     });
     let done = Arc::new(AtomicBool::new(false));
-    let ticker = progress_bar(args.no_progress).map(|bar| {
-        let (control, done, budget) = (control.clone(), done.clone(), args.budget);
-        tokio::spawn(async move {
-            while !done.load(Ordering::Relaxed) {
-                tick(&bar, &control, budget);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            bar.finish_and_clear();
-        })
-    });
+    let ticker = args
+        .output
+        .progress_bar(
+            1000,
+            "{spinner:.cyan} [{elapsed_precise}] {bar:30.cyan/blue} {msg}",
+            "{spinner} [{elapsed_precise}] {bar:30} {msg}",
+        )
+        .map(|bar| {
+            let (control, done, budget) = (control.clone(), done.clone(), args.budget);
+            tokio::spawn(async move {
+                while !done.load(Ordering::Relaxed) {
+                    tick(&bar, &control, budget);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                bar.finish_and_clear();
+            })
+        });
     let result = differential::fuzz(target, config, control).await;
     done.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
@@ -205,35 +161,6 @@ fn tick(bar: &indicatif::ProgressBar, control: &Control, budget: Budget) {
     ));
 }
 
-fn progress_bar(disabled: bool) -> Option<indicatif::ProgressBar> {
-    if disabled || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let template = if colour {
-        "{spinner:.cyan} [{elapsed_precise}] {bar:30.cyan/blue} {msg}"
-    } else {
-        "{spinner} [{elapsed_precise}] {bar:30} {msg}"
-    };
-    let bar = indicatif::ProgressBar::new(1000);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(bar)
-}
-
-fn http_options(args: &FuzzArgs) -> Result<HttpOptions, Failure> {
-    super::audit::http_options_from(
-        &args.headers,
-        args.timeout_ms,
-        args.rate,
-        args.ca_cert.as_ref(),
-        args.insecure,
-        args.proxy.as_ref(),
-    )
-}
-
 async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
     let text = if arg.starts_with("http://") || arg.starts_with("https://") {
         let client = Http::new(http.clone()).map_err(|e| Failure::Input(anyhow!("{e}")))?;
@@ -260,50 +187,16 @@ async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
 }
 
 async fn live_target(args: &FuzzArgs, http: &HttpOptions) -> Result<FuzzTarget, Failure> {
-    let super::audit::LiveTarget {
-        profile,
-        endpoints,
-        credentials,
-        token,
-    } = super::audit::resolve_live(
-        args.target.as_deref(),
-        args.backend_url.as_ref(),
-        args.auth_url.as_ref(),
-        args.token.as_ref(),
-    )?;
+    let (spec, profile) = args.deployment.live()?;
     let jwks = match &args.jwks {
         Some(j) => Some(read_jwks(j, http).await?),
         None => None,
     };
     Ok(FuzzTarget {
-        spec: TargetSpec {
-            kind: "live".into(),
-            variant: None,
-            endpoints,
-            issuer_key: args
-                .issuer_key
-                .as_deref()
-                .map(super::audit::read_issuer_key)
-                .transpose()?,
-            token,
-            credentials,
-            placement: profile.token.clone(),
-            contract: profile.contract.clone(),
-            auth_rate_limiting: profile.target.auth_rate_limiting,
-        },
+        spec,
         jwks,
-        policy: profile.policy.clone(),
+        policy: profile.policy,
     })
-}
-
-fn write_reports(report: &RunReport, out: &Path) -> Result<PathBuf, Failure> {
-    let dir = out.join(&report.run_id);
-    report::write_all(report, &dir).map_err(|e| Failure::Input(anyhow!("writing reports: {e}")))?;
-    let latest = out.join("latest");
-    let _ = std::fs::remove_dir_all(&latest);
-    report::write_all(report, &latest)
-        .map_err(|e| Failure::Input(anyhow!("writing reports: {e}")))?;
-    Ok(dir)
 }
 
 fn print_summary(outcome: &FuzzOutcome, dir: &Path, show_tokens: bool) {

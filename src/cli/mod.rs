@@ -13,6 +13,7 @@ macro_rules! outln {
 }
 
 mod audit;
+mod deployment;
 mod forge;
 mod fuzz;
 
