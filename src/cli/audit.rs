@@ -10,7 +10,6 @@ use authprobe::run::{self, RunConfig, TargetSpec};
 use authprobe::scenario::{self, Suite};
 use authprobe::target::mock::{Flaw, MockDeployment};
 use clap::Args;
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -136,15 +135,7 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
 
 fn print_summary(report: &RunReport, dir: &Path) {
     let s = &report.summary;
-    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
-    let paint = |code: &str, text: String| {
-        if colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text
-        }
-    };
+    let paint = super::deployment::painter();
     outln!(
         "audit {} ({}{}): {} cases in {:.1} s",
         report.run_id,

@@ -221,3 +221,16 @@ impl OutputArgs {
         Ok(dir)
     }
 }
+
+/// Wraps text in an SGR colour code when standard output is a terminal and NO_COLOR is unset.
+pub fn painter() -> impl Fn(&str, String) -> String {
+    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    move |code: &str, text: String| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text
+        }
+    }
+}

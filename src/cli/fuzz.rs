@@ -10,7 +10,6 @@ use authprobe::run::TargetSpec;
 use authprobe::target::mock::MockDeployment;
 use clap::Args;
 use serde_json::Value;
-use std::io::IsTerminal as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -202,15 +201,7 @@ async fn live_target(args: &FuzzArgs, http: &HttpOptions) -> Result<FuzzTarget, 
 fn print_summary(outcome: &FuzzOutcome, dir: &Path, show_tokens: bool) {
     let report = &outcome.report;
     let s = &outcome.stats;
-    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
-    let paint = |code: &str, text: String| {
-        if colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text
-        }
-    };
+    let paint = super::deployment::painter();
     outln!(
         "fuzz {} ({}{}): {} requests in {:.1} s, {:.0} requests/s; seed {}",
         report.run_id,
