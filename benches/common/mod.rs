@@ -1,4 +1,4 @@
-//! Setup shared by the benches: the Better Auth sample fixture, criterion settings that keep
+//! Setup shared by the benches: the Better Auth sample fixture (tests/common), criterion settings that keep
 //! every bench short (a full `cargo bench` takes minutes, `-- --test` seconds), and the clock.
 //!
 //! `AUTHPROBE_BENCH_CLOCK=cpu` measures the benchmarking thread's CPU time
@@ -9,27 +9,14 @@
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{Criterion, Throughput};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The sample issuer's origin (iss = aud for Better Auth).
-pub const ISSUER: &str = "http://127.0.0.1:3000";
-/// An instant inside the sample token's lifetime (iat 1795690624, exp 1795691524).
-pub const FIXTURE_NOW: i64 = 1_795_690_700;
+/// The fixture helpers of the integration tests, shared rather than copied.
+#[path = "../../tests/common/mod.rs"]
+mod fixtures;
 
-/// A file under `tests/fixtures/`.
-pub fn fixture_path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
-
-/// The contents of a fixture file, without its trailing newline.
-pub fn fixture(rel: &str) -> String {
-    let text =
-        std::fs::read_to_string(fixture_path(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"));
-    text.strip_suffix('\n').unwrap_or(&text).to_owned()
-}
+#[allow(unused_imports)] // each bench binary uses its own subset
+pub use fixtures::{fixture, fixture_path, ISSUER, NOW as FIXTURE_NOW};
 
 /// Criterion for microbenchmarks: 1 s warm-up, 3 s measurement, 50 samples, [`BenchClock`].
 pub fn micro() -> Criterion<BenchClock> {
