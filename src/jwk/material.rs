@@ -1,16 +1,18 @@
 //! Imported key material and the signature primitives behind each algorithm.
 //!
-//! Ed25519 verification is exactly ed25519-dalek's `verify_strict` (RFC 8032 §5.1.7 with the
-//! "Taming the many EdDSAs" rules: canonical S, canonical A and R, neither of small order, the
-//! cofactorless equation), computed as aws-lc-rs's Ed25519 (canonical S, cofactorless equation,
-//! R compared by its canonical encoding) plus the two rules aws-lc leaves out, checked here: A
-//! is canonical and not of small order (once, when the key is imported) and R is not one of the
-//! eight small-order points (a comparison of 32 bytes per signature). tests/properties.rs checks
-//! the two agree on adversarial signatures; aws-lc's Ed25519 is the one jsonwebtoken uses, and
-//! about 7 µs faster than dalek's. ECDSA, RSA and HMAC go through aws-lc-rs: fixed-length r‖s (RFC 7518 §3.4) with 0 < r, s < n, PKCS#1 v1.5 and PSS
-//! with the salt as long as the hash (RFC 7518 §3.5) for 2048–8192-bit moduli, and a
-//! constant-time MAC comparison. Parsed public keys and HMAC keys are cached so each
-//! verification skips re-importing the key.
+//! Ed25519 verification accepts exactly what ed25519-dalek's `verify_strict` accepts (RFC 8032
+//! §5.1.7 with the "Taming the many EdDSAs" rules: S canonical, neither A nor R of small order,
+//! the cofactorless equation), computed as aws-lc-rs's Ed25519 (S canonical, the cofactorless
+//! equation, R compared by its canonical encoding) plus the rules aws-lc leaves out: A not of
+//! small order, and canonically encoded (stricter than dalek, which reduces y ≥ p), checked once
+//! when the key is imported; R not one of the eight small-order points, a comparison of 32 bytes
+//! per signature. tests/properties.rs (p10) checks the two agree on adversarial signatures.
+//! aws-lc's Ed25519 is the one jsonwebtoken uses, and about 7 µs faster than dalek's.
+//!
+//! ECDSA, RSA and HMAC go through aws-lc-rs: fixed-length r‖s (RFC 7518 §3.4) with 0 < r, s < n,
+//! PKCS#1 v1.5 and PSS with the salt as long as the hash (RFC 7518 §3.5) for 2048–8192-bit
+//! moduli, and a constant-time MAC comparison. Parsed public keys and HMAC keys are cached so
+//! each verification skips re-importing the key.
 
 use super::{roca, KeyError};
 use crate::algorithm::{Algorithm, Curve, KeyFamily};
