@@ -49,6 +49,10 @@
 //!     answer from the validator's Ed25519 (aws-lc plus the small-order and canonical-encoding
 //!     rules) as from ed25519-dalek's `verify_strict`; small-order and non-canonical public keys
 //!     are refused when imported.
+//! 11. **One claim check, two representations** (`p11_*`): the claim checks give the same verdict
+//!     (kind and detail) on the owned map (what the differential oracle and `check_claims`
+//!     callers hold) and on the borrowed members `validate` scans, for valid claims with any
+//!     registered claim replaced by an arbitrary JSON value or removed, at any time around NOW.
 //!
 //! Failure seeds are persisted to `proptest-regressions/properties.txt` (committed).
 
@@ -1556,5 +1560,36 @@ proptest! {
         y_too_big[..31].fill(0xff);
         y_too_big[31] = 0x7f;
         prop_assert!(ed25519_key(&y_too_big).is_err(), "y = 2^255 - 1 ≥ p");
+    }
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Property 11: owned and borrowed claims sets get the same claim verdict.
+    #[test]
+    fn p11_owned_and_borrowed_claims_agree(
+        mut claims in valid_claims(),
+        name in select(vec!["exp", "iat", "nbf", "iss", "aud", "sub"]),
+        edit in proptest::option::of(proptest::option::of(json_value())),
+        offset in -100_000i64..100_000,
+    ) {
+        match edit {
+            None => {}
+            Some(None) => {
+                claims.remove(name);
+            }
+            Some(Some(value)) => {
+                claims.insert(name.into(), value);
+            }
+        }
+        let bytes = serde_json::to_vec(&claims).unwrap();
+        let members = authprobe::strict_json::scan_object(&bytes, 16).unwrap();
+        let validator = &PERMISSIVE[0];
+        let now = NOW + offset;
+        prop_assert_eq!(
+            validator.check_claims(&claims, now),
+            validator.check_claims(&members, now)
+        );
     }
 }
