@@ -399,18 +399,6 @@ pub fn cors(
     .collect()
 }
 
-/// Markers of leaked internals in an error body (as the audit's judge uses).
-const INTERNALS: [&str; 8] = [
-    "Traceback (most recent call last)",
-    "Exception",
-    "exception",
-    "panicked at",
-    "stack trace",
-    "jwt.exceptions",
-    "at java.",
-    "node_modules/",
-];
-
 /// What a refusal's body leaks: "the token or a secret" (the token sent, the session's token,
 /// key material) and "internals" (exception names, stack traces).
 pub fn leaks(body: &[u8], sent: &str, secrets: &[String]) -> Vec<&'static str> {
@@ -426,7 +414,10 @@ pub fn leaks(body: &[u8], sent: &str, secrets: &[String]) -> Vec<&'static str> {
     if token {
         found.push("the token or a secret");
     }
-    if INTERNALS.iter().any(|m| body.contains(m)) {
+    if crate::run::judge::INTERNALS
+        .iter()
+        .any(|m| body.contains(m))
+    {
         found.push("internals");
     }
     found

@@ -11,8 +11,8 @@ use crate::target::profile::ContractSection;
 use regex::Regex;
 use serde_json::Value;
 
-/// Markers of leaked internals in an error body.
-const INTERNALS: [&str; 9] = [
+/// Markers of leaked internals in an error body (the audit's judge and the fuzzer's oracle).
+pub(crate) const INTERNALS: [&str; 9] = [
     "Traceback (most recent call last)",
     "Exception",
     "exception",
