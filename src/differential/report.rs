@@ -13,7 +13,6 @@ use crate::report::{
 };
 use crate::run::http::{Incoming, Outgoing};
 use crate::run::redact;
-use serde_json::Value;
 use std::time::Duration;
 
 pub(super) struct RunInfo {
@@ -187,19 +186,12 @@ fn observed(response: &Incoming, secrets: &[String], token: &str) -> Observed {
     let mut all = secrets.to_vec();
     all.push(token.to_owned());
     let body = String::from_utf8_lossy(&response.body);
-    Observed {
-        status: response.status,
-        code: serde_json::from_slice::<Value>(&response.body)
-            .ok()
-            .and_then(|v| v.get("code").and_then(Value::as_str).map(str::to_owned)),
-        headers: response
-            .headers
-            .iter()
-            .filter(|(n, _)| SHOWN.contains(&n.as_str()))
-            .map(|(n, v)| (n.clone(), redact::redact(v, &all)))
-            .collect(),
-        body_excerpt: redact::redact(&clip(&body, 512), &all),
-    }
+    crate::run::observed_from(
+        response,
+        &all,
+        |name| SHOWN.contains(&name),
+        &clip(&body, 512),
+    )
 }
 
 fn request_record(out: &Outgoing, token: &str, secrets: &[String]) -> RequestRecord {

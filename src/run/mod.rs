@@ -1020,6 +1020,22 @@ fn observe(response: &Incoming, secrets: &[String], token: Option<&str>) -> Obse
         all.push(t.to_owned());
     }
     let body = String::from_utf8_lossy(&response.body);
+    observed_from(
+        response,
+        &all,
+        |name| SHOWN.contains(&name) || name == "set-cookie",
+        &body.chars().take(512).collect::<String>(),
+    )
+}
+
+/// What a report shows of an answer: its status, the contract code of a JSON body, the headers
+/// `shown` picks and the body excerpt, both with every one of `secrets` redacted.
+pub(crate) fn observed_from(
+    response: &Incoming,
+    secrets: &[String],
+    shown: impl Fn(&str) -> bool,
+    body_excerpt: &str,
+) -> Observed {
     Observed {
         status: response.status,
         code: serde_json::from_slice::<Value>(&response.body)
@@ -1028,10 +1044,10 @@ fn observe(response: &Incoming, secrets: &[String], token: Option<&str>) -> Obse
         headers: response
             .headers
             .iter()
-            .filter(|(n, _)| SHOWN.contains(&n.as_str()) || n == "set-cookie")
-            .map(|(n, v)| (n.clone(), redact::redact(v, &all)))
+            .filter(|(n, _)| shown(n))
+            .map(|(n, v)| (n.clone(), redact::redact(v, secrets)))
             .collect(),
-        body_excerpt: redact::redact(&body.chars().take(512).collect::<String>(), &all),
+        body_excerpt: redact::redact(body_excerpt, secrets),
     }
 }
 
