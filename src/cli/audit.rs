@@ -137,15 +137,9 @@ fn print_summary(report: &RunReport, dir: &Path) {
     let s = &report.summary;
     let paint = super::deployment::painter();
     outln!(
-        "audit {} ({}{}): {} cases in {:.1} s",
+        "audit {} ({}): {} cases in {:.1} s",
         report.run_id,
-        report.target.kind,
-        report
-            .target
-            .variant
-            .as_deref()
-            .map(|v| format!(", variant {v}"))
-            .unwrap_or_default(),
+        report.target.label(),
         s.total,
         report.duration_ms as f64 / 1000.0
     );

@@ -203,15 +203,9 @@ fn print_summary(outcome: &FuzzOutcome, dir: &Path, show_tokens: bool) {
     let s = &outcome.stats;
     let paint = super::deployment::painter();
     outln!(
-        "fuzz {} ({}{}): {} requests in {:.1} s, {:.0} requests/s; seed {}",
+        "fuzz {} ({}): {} requests in {:.1} s, {:.0} requests/s; seed {}",
         report.run_id,
-        report.target.kind,
-        report
-            .target
-            .variant
-            .as_deref()
-            .map(|v| format!(", variant {v}"))
-            .unwrap_or_default(),
+        report.target.label(),
         s.requests,
         outcome.elapsed.as_secs_f64(),
         outcome.requests_per_sec(),

@@ -40,6 +40,16 @@ pub struct TargetInfo {
     pub mode: String,
 }
 
+impl TargetInfo {
+    /// `mock` or `live`, and the mock's variant if any: `mock, variant no-www-authenticate`.
+    pub fn label(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}, variant {v}", self.kind),
+            None => self.kind.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub total: usize,
