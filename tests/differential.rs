@@ -31,6 +31,20 @@ fn mock_target(deployment: &MockDeployment) -> FuzzTarget {
     FuzzTarget::new(TargetSpec::for_mock(deployment))
 }
 
+/// Fails with every finding's rule and edits listed when the run made any.
+fn assert_no_findings(outcome: &FuzzOutcome, target: &str) {
+    let findings: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("{}: {}", f.rule_id, f.draft.describe().join("; ")))
+        .collect();
+    assert!(
+        findings.is_empty(),
+        "findings on {target}:\n{}",
+        findings.join("\n")
+    );
+}
+
 async fn fuzz_mock(flaw: Option<Flaw>, config: FuzzConfig) -> FuzzOutcome {
     let deployment = MockDeployment::start(flaw).await;
     let target = mock_target(&deployment);
@@ -57,16 +71,7 @@ async fn the_compliant_mock_agrees_on_10000_generated_tokens() {
     assert!(outcome.baseline_ok, "{:?}", outcome.report.notes);
     let s = outcome.stats;
     assert_eq!(s.tokens, 10_000, "{s:?}");
-    let findings: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| format!("{}: {}", f.rule_id, f.draft.describe().join("; ")))
-        .collect();
-    assert!(
-        findings.is_empty(),
-        "findings on the compliant mock:\n{}",
-        findings.join("\n")
-    );
+    assert_no_findings(&outcome, "the compliant mock");
     assert_eq!(s.disagreements, 0, "{s:?}");
     // The envelope was varied too: about 3 % preflights (and 12 % of the rest with an Origin),
     // every refusal's challenge judged.
@@ -736,16 +741,7 @@ async fn the_live_lab_agrees_with_the_reference_validator() {
         // The envelope too: preflights and Origins (the profile names the front end), and
         // every refusal's challenge against the profile's realm.
         assert!(outcome.stats.preflights > 0, "{:?}", outcome.stats);
-        let findings: Vec<String> = outcome
-            .findings
-            .iter()
-            .map(|f| format!("{}: {}", f.rule_id, f.draft.describe().join("; ")))
-            .collect();
-        assert!(
-            findings.is_empty(),
-            "white-box {white_box}:\n{}",
-            findings.join("\n")
-        );
+        assert_no_findings(&outcome, &format!("the live lab, white-box {white_box}"));
         eprintln!(
             "live lab (white-box {white_box}): {} requests ({} preflights), {:.0}/s, no finding",
             outcome.stats.requests,
