@@ -3,9 +3,8 @@
 //! remembers which nonces were fetched, in O(1) per check (the run's listener for catalogue
 //! tokens, [`crate::forge::oob::OobServer`], keeps every request and is read only at the end).
 
-use crate::algorithm::Algorithm;
 use crate::forge::AttackerKeys;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -48,16 +47,7 @@ impl Respond for Documents {
 impl FetchListener {
     /// Starts the listener; its key set holds the attacker's public keys under each of `kids`.
     pub async fn start(attacker: &AttackerKeys, kids: &[&str]) -> FetchListener {
-        let mut keys = Vec::new();
-        for kid in kids {
-            for (key, alg) in [
-                (&attacker.ed25519, Algorithm::EdDSA),
-                (&attacker.p256, Algorithm::ES256),
-                (&attacker.rsa, Algorithm::RS256),
-            ] {
-                keys.push(Value::Object(key.public_jwk(Some(kid), Some(alg))));
-            }
-        }
+        let keys = attacker.public_jwks(kids);
         let fetched = Arc::new(Mutex::new(HashSet::new()));
         let documents = Documents {
             jwks: json!({ "keys": keys }).to_string(),

@@ -17,6 +17,24 @@ pub struct AttackerKeys {
 }
 
 impl AttackerKeys {
+    /// The public JWKs of the Ed25519, P-256 and RSA keys under each of `kids`: what an
+    /// attacker's key set serves (its own kid, and the target's for kid-collision attacks).
+    pub fn public_jwks(&self, kids: &[&str]) -> Vec<serde_json::Value> {
+        let mut keys = Vec::new();
+        for kid in kids {
+            for (key, alg) in [
+                (&self.ed25519, Algorithm::EdDSA),
+                (&self.p256, Algorithm::ES256),
+                (&self.rsa, Algorithm::RS256),
+            ] {
+                keys.push(serde_json::Value::Object(
+                    key.public_jwk(Some(kid), Some(alg)),
+                ));
+            }
+        }
+        keys
+    }
+
     /// Generates a fresh set (RSA-2048 generation dominates: well under a second).
     pub fn generate() -> Result<AttackerKeys, SignError> {
         let p256 = SigningKey::generate(KeyFamily::Ec(Curve::P256))?;

@@ -4,7 +4,6 @@
 //! without any outside service (ATTACKS.md D04–D09, F10, H16).
 
 use super::keys::AttackerKeys;
-use crate::algorithm::Algorithm;
 use serde_json::{json, Value};
 use std::time::Duration;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -67,16 +66,7 @@ impl OobServer {
     /// Starts the listener on 127.0.0.1 with the attacker's documents. `kids` are the key ids
     /// the attacker key set answers to (its own, and the target's, for kid-collision attacks).
     pub async fn start(attacker: &AttackerKeys, kids: &[&str]) -> OobServer {
-        let mut keys = Vec::new();
-        for kid in kids {
-            for (key, alg) in [
-                (&attacker.ed25519, Algorithm::EdDSA),
-                (&attacker.p256, Algorithm::ES256),
-                (&attacker.rsa, Algorithm::RS256),
-            ] {
-                keys.push(Value::Object(key.public_jwk(Some(kid), Some(alg))));
-            }
-        }
+        let keys = attacker.public_jwks(kids);
         let single = keys.first().cloned().unwrap_or(Value::Null);
         let documents = Documents {
             jwks: json!({ "keys": keys }),
