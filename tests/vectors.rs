@@ -1,4 +1,5 @@
-//! Runs the shared, third-party test vectors in `../shared/vectors` through authprobe's public API.
+//! Runs the third-party test vectors in `tests/vectors/` (copied with provenance: see its README)
+//! through authprobe's public API.
 //!
 //! * Project Wycheproof `json_web_signature_test.json` and `json_web_key_test.json` go through
 //!   [`Validator::verify_jws`] with key sets built by [`KeySet::from_public_jwks`] /
@@ -11,7 +12,7 @@
 //! Every Wycheproof case is compared with its recorded `result` ("acceptable" allows either
 //! verdict). Disagreements are collected and reported all at once. The few cases where the
 //! recorded result is wrong for a strict validator are listed in explicit exception tables with
-//! their reasons (see `../shared/vectors/EXCEPTIONS.md`); each exception must name an existing
+//! their reasons (see `tests/vectors/EXCEPTIONS.md`); each exception must name an existing
 //! case and must match what the validator does, so the tables cannot go stale.
 
 use authprobe::algorithm::Algorithm;
@@ -28,15 +29,9 @@ use std::path::{Path, PathBuf};
 // Loading
 // ---------------------------------------------------------------------------------------------
 
-/// The shared vector directory, beside the checkout.
+/// The vector directory, `tests/vectors/` (copied into the repository with provenance).
 fn vectors_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
-    assert!(
-        dir.is_dir(),
-        "shared test vectors not found at {}; authprobe's tests need ../shared/vectors beside the checkout",
-        dir.display()
-    );
-    dir
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 /// Reads one vector file (path relative to the vector directory) as JSON.
@@ -354,7 +349,7 @@ fn run_wycheproof_jws_file(relative: &str, exceptions: &[Exception]) -> Vec<Stri
 // ---------------------------------------------------------------------------------------------
 
 /// Cases of `json_web_signature_test.json` (commit dac1dd47) whose recorded result is wrong for a
-/// strict validator; see `../shared/vectors/EXCEPTIONS.md`.
+/// strict validator; see `tests/vectors/EXCEPTIONS.md`.
 const JWS_EXCEPTIONS: &[Exception] = &[
     Exception {
         tc_id: 346,

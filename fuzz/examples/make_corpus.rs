@@ -6,8 +6,8 @@
 //! ```
 //!
 //! Sources: every compact JWS and every JWK / JWKS in the shared test vectors (Wycheproof JSON
-//! Web Signature / Key / Crypto files, RFC 7515 and RFC 8037 examples, the JOSE cookbook,
-//! default `../shared/vectors`); every token the attack catalogue forges against EdDSA, ES256
+//! Web Signature and Key files, RFC 7515 and RFC 8037 examples, the JOSE cookbook,
+//! default `tests/vectors`); every token the attack catalogue forges against EdDSA, ES256
 //! and RS256 sample issuers, with the issuers' key sets; the Better Auth fixture; the scenario
 //! suites (`scenarios/*.toml`, `tests/fixtures/scenarios/**`). The structure-aware targets
 //! (`validate`, `differential`) get inputs that walk every choice of the case decoder one byte at
@@ -39,7 +39,7 @@ fn main() {
     let vectors = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/vectors"));
+        .unwrap_or_else(|| root.join("tests/vectors"));
     let mut seeds = Seeds::default();
 
     // Shared vectors: walk every JSON document.

@@ -28,17 +28,6 @@ pub fn fixture(rel: &str) -> String {
     text.strip_suffix('\n').unwrap_or(&text).to_owned()
 }
 
-/// `../shared/vectors`, failing clearly when the folder is missing.
-pub fn vectors_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
-    assert!(
-        dir.is_dir(),
-        "shared test vectors not found at {}; authprobe's tests need ../shared/vectors beside the checkout",
-        dir.display()
-    );
-    dir
-}
-
 /// The Better Auth sample: its issuer key, published key set, header and claims.
 pub struct Sample {
     pub key: SigningKey,
