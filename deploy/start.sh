@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the lab on loopback: Better Auth (auth-server/server.mjs) and the backend (backend/app.py).
 #
-#   deploy/start.sh [--production] [--alg EdDSA|ES256|RS256] [--keep-db]
+#   deploy/start.sh [--production] [--alg EdDSA|ES256|RS256|PS256|ES512] [--keep-db]
 #
 #   --production   NODE_ENV=production for Better Auth (its rate limiting is on: sign-in 3 per 10 s)
 #   --alg ALG      the jwt() plugin's key pair (BA_ALG) and the backend's allowlist (BACKEND_ALGS)
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-case "$alg" in EdDSA|ES256|RS256) ;; *) die "--alg must be EdDSA, ES256 or RS256 (got $alg)" ;; esac
+case "$alg" in EdDSA|ES256|RS256|PS256|ES512) ;; *) die "--alg must be EdDSA, ES256, RS256, PS256 or ES512 (got $alg)" ;; esac
 
 [ -f "$DEPLOY_DIR/auth-server/node_modules/.authprobe-install-stamp" ] \
   || die "auth-server is not installed: run deploy/install.sh first"

@@ -20,6 +20,8 @@ const KEY_PAIR_CONFIGS = {
   EdDSA: { alg: "EdDSA", crv: "Ed25519" },
   ES256: { alg: "ES256" },
   RS256: { alg: "RS256", modulusLength: 2048 },
+  PS256: { alg: "PS256", modulusLength: 2048 },
+  ES512: { alg: "ES512" },
 };
 
 /** Reads the lab's configuration from the environment. Throws with a clear message on a bad value. */

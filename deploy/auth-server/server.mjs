@@ -1,7 +1,7 @@
 // Better Auth (email + password, jwt(), bearer()) on node:http, bound to 127.0.0.1 only.
 //
 // Env: AUTH_PORT (43100), BETTER_AUTH_URL (http://127.0.0.1:$AUTH_PORT), BETTER_AUTH_SECRET (lab secret),
-// AUTH_DB_PATH (deploy/run/auth.db), BA_ALG (EdDSA | ES256 | RS256), FRONTEND_ORIGIN, BA_JWT_SCOPE,
+// AUTH_DB_PATH (deploy/run/auth.db), BA_ALG (EdDSA | ES256 | RS256 | PS256 | ES512), FRONTEND_ORIGIN, BA_JWT_SCOPE,
 // AUTH_PASS_CLIENT_XFF, NODE_ENV (production turns Better Auth's rate limiting on).
 
 import http from "node:http";
