@@ -10,7 +10,6 @@ use authprobe::report::{Outcome, RunReport};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
 use authprobe::sign::SigningKey;
 use authprobe::target::mock::MockDeployment;
-use authprobe::target::profile::{ContractSection, TokenPlacement};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -24,17 +23,9 @@ async fn audit_mock() -> RunReport {
         "d".into(),
         Value::String(deployment.issuer_key().secret_material().remove(0)),
     );
-    let target = TargetSpec {
-        kind: "mock".into(),
-        variant: None,
-        endpoints: deployment.endpoints(),
-        issuer_key: Some(SigningKey::from_private_jwk(&jwk).expect("mock key")),
-        token: None,
-        credentials: None,
-        placement: TokenPlacement::default(),
-        contract: ContractSection::default(),
-        auth_rate_limiting: true,
-    };
+    let mut target = TargetSpec::new("mock", "mock", deployment.endpoints());
+    target.issuer_keys = vec![SigningKey::from_private_jwk(&jwk).expect("mock key")];
+    target.auth_rate_limiting = true;
     let report = run::audit(target, suites, RunConfig::default(), &|_, _| {})
         .await
         .expect("the audit runs")

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod differential;
 pub mod forge;
 pub mod gate;
+pub mod judge;
 pub mod jwk;
 pub mod report;
 pub mod run;

@@ -73,7 +73,9 @@ impl SigningKey {
         SigningKey::Hmac(secret.to_vec())
     }
 
-    /// Imports a private JWK: OKP Ed25519 (`d`), EC (`d`, `x`, `y`) or oct (`k`).
+    /// Imports a private JWK: OKP Ed25519 (`d`), EC P-256/384/521 (`d`, `x`, `y`), RSA (`n`,
+    /// `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`) or oct (`k`): every key type Better Auth's
+    /// `keyPairConfig` can make.
     pub fn from_private_jwk(jwk: &Map<String, Value>) -> Result<SigningKey, SignError> {
         let member = |name: &str| -> Result<Vec<u8>, SignError> {
             let text = jwk.get(name).and_then(Value::as_str).ok_or_else(|| {
@@ -111,6 +113,18 @@ impl SigningKey {
                 .map_err(|_| SignError::BadPrivateJwk("EC key rejected".into()))?;
                 Ok(SigningKey::Ec { curve, pair })
             }
+            ("RSA", _) => {
+                // RFC 7518 §6.3.2: n, e, d and the CRT members p, q, dp, dq, qi, written as the
+                // PKCS#1 RSAPrivateKey the crypto library reads.
+                let names = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
+                let mut fields = vec![der_uint(&[0])];
+                for name in names {
+                    fields.push(der_uint(&member(name)?));
+                }
+                let pair = rsa::KeyPair::from_der(&der_tlv(0x30, &fields.concat()))
+                    .map_err(|e| SignError::BadPrivateJwk(format!("RSA key rejected: {e}")))?;
+                Ok(SigningKey::Rsa(pair))
+            }
             ("oct", _) => Ok(SigningKey::Hmac(member("k")?)),
             _ => Err(SignError::BadPrivateJwk(format!(
                 "unsupported kty/crv {kty:?}/{crv:?}"
@@ -135,13 +149,27 @@ impl SigningKey {
         }
     }
 
-    /// A copy of the key, for the key types whose secret the library holds as bytes (Ed25519,
-    /// HMAC); `None` for ECDSA and RSA key pairs.
+    /// A copy of the key (ECDSA and RSA pairs go through their PKCS#8 form); `None` only if
+    /// the crypto library refuses to export or re-read it.
     pub fn try_clone(&self) -> Option<SigningKey> {
+        use aws_lc_rs::encoding::AsDer as _;
         match self {
             SigningKey::Ed25519(k) => Some(SigningKey::Ed25519(k.clone())),
             SigningKey::Hmac(secret) => Some(SigningKey::Hmac(secret.clone())),
-            SigningKey::Ec { .. } | SigningKey::Rsa(_) => None,
+            SigningKey::Ec { curve, pair } => {
+                let pkcs8 = pair.to_pkcs8v1().ok()?;
+                let pair = EcdsaKeyPair::from_pkcs8(ecdsa_signing(*curve), pkcs8.as_ref()).ok()?;
+                Some(SigningKey::Ec {
+                    curve: *curve,
+                    pair,
+                })
+            }
+            SigningKey::Rsa(pair) => {
+                let pkcs8 = pair.as_der().ok()?;
+                rsa::KeyPair::from_pkcs8(pkcs8.as_ref())
+                    .ok()
+                    .map(SigningKey::Rsa)
+            }
         }
     }
 
@@ -245,6 +273,36 @@ impl SigningKey {
             }
         }
     }
+}
+
+/// A DER element: tag, definite length, content.
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A DER INTEGER holding an unsigned big-endian magnitude.
+fn der_uint(magnitude: &[u8]) -> Vec<u8> {
+    let trimmed: Vec<u8> = magnitude.iter().copied().skip_while(|b| *b == 0).collect();
+    let mut content = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed.first().is_none_or(|b| b & 0x80 != 0) {
+        content.push(0);
+    }
+    content.extend(trimmed);
+    der_tlv(0x02, &content)
 }
 
 fn ecdsa_signing(curve: Curve) -> &'static sig::EcdsaSigningAlgorithm {

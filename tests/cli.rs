@@ -242,7 +242,7 @@ fn forge_lists_filters_and_forges_with_expected_outcomes() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 4);
     for line in &lines {
         assert_eq!(line["id"], "B01");
         assert_eq!(line["expected"]["codes"], "ALGORITHM_NOT_ALLOWED");
@@ -310,10 +310,8 @@ fn audit_of_the_embedded_mock_passes_and_writes_every_report() {
     );
     let (stdout, stderr) = text(&run);
     assert_eq!(run.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("0 security findings, 0 contract deviations"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("0 critical, 0 high"), "{stdout}");
+    assert!(stdout.contains("none fails the gate"), "{stdout}");
     for file in [
         "report.json",
         "junit.xml",
@@ -353,15 +351,188 @@ fn audit_of_a_flawed_mock_exits_1_with_findings() {
     );
     let (stdout, _) = text(&run);
     assert_eq!(run.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("FAIL AP-B01-alg-none"), "{stdout}");
+    // The flaw heads the summary, graded critical with its cause.
+    let first = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("CRITICAL") || l.trim_start().starts_with("HIGH"))
+        .unwrap_or_default();
+    assert!(first.contains("CRITICAL"), "{stdout}");
+    assert!(stdout.contains("[unsigned-token-accepted]"), "{stdout}");
     let sarif: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("latest/results.sarif")).unwrap())
             .unwrap();
-    assert!(sarif["runs"][0]["results"]
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let b01 = results
+        .iter()
+        .find(|r| r["ruleId"] == "AP-B01-alg-none")
+        .expect("an AP-B01 result");
+    assert_eq!(b01["properties"]["security-severity"], "9.5");
+    assert_eq!(b01["level"], "error");
+}
+
+fn audit_mock(
+    variant: &str,
+    extra: &[&str],
+    out: &std::path::Path,
+) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "audit",
+        "--no-progress",
+        "--mock-variant",
+        variant,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = authprobe(&args, None);
+    let (stdout, stderr) = text(&run);
+    (run.status.code(), stdout, stderr)
+}
+
+#[test]
+fn fail_on_sets_the_gate() {
+    let out = report_dir();
+    // A missing challenge is a contract deviation (low): below the default gate.
+    let (code, stdout, _) = audit_mock("no-www-authenticate", &["--suite", "error-contract"], &out);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("gate: high and above: none fails"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = audit_mock(
+        "no-www-authenticate",
+        &["--suite", "error-contract", "--fail-on", "low"],
+        &out,
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    let (code, stdout, _) = audit_mock(
+        "no-www-authenticate",
+        &["--suite", "error-contract", "--pedantic"],
+        &out,
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    let bad = authprobe(&["audit", "--fail-on", "severe"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn suppressions_need_a_reason_and_an_expiry_and_expire() {
+    let out = report_dir();
+    std::fs::create_dir_all(&out).unwrap();
+    let file = out.join("suppressions.toml");
+    // Missing reason: bad input, located.
+    std::fs::write(
+        &file,
+        "\n[[suppress]]\nrule = \"unsigned-token-accepted\"\nexpires = \"2099-01-01\"\n",
+    )
+    .unwrap();
+    let run = authprobe(&["audit", "--suppressions", file.to_str().unwrap()], None);
+    assert_eq!(run.status.code(), Some(3));
+    assert!(
+        text(&run).1.contains("suppressions.toml:2:1"),
+        "{}",
+        text(&run).1
+    );
+    // A valid entry silences the flaw's findings (they stay in the report, marked).
+    std::fs::write(
+        &file,
+        "[[suppress]]\nrule = \"unsigned-token-accepted\"\nreason = \"accepted for the test\"\nexpires = \"2099-01-01\"\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = audit_mock(
+        "accepts-alg-none",
+        &[
+            "--suite",
+            "attacks",
+            "--suppressions",
+            file.to_str().unwrap(),
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("suppressed"), "{stdout}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("latest/report.json")).unwrap())
+            .unwrap();
+    let suppressed = report["suites"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|r| r["ruleId"] == "AP-B01-alg-none"));
+        .flat_map(|s| s["cases"].as_array().unwrap())
+        .flat_map(|c| c["findings"].as_array().unwrap())
+        .filter(|f| f["suppressed"]["reason"] == "accepted for the test")
+        .count();
+    assert!(suppressed > 3, "{suppressed}");
+    // Expired: it stops suppressing, and the run says so.
+    std::fs::write(
+        &file,
+        "[[suppress]]\nrule = \"unsigned-token-accepted\"\nreason = \"r\"\nexpires = \"2020-01-01\"\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = audit_mock(
+        "accepts-alg-none",
+        &[
+            "--suite",
+            "attacks",
+            "--suppressions",
+            file.to_str().unwrap(),
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("expired on 2020-01-01"), "{stdout}");
+}
+
+#[test]
+fn a_baseline_marks_findings_and_fail_on_new_ignores_known_ones() {
+    let out = report_dir();
+    let (code, stdout, _) = audit_mock("accepts-alg-none", &["--suite", "attacks"], &out);
+    assert_eq!(code, Some(1), "{stdout}");
+    let previous = out.join("previous.json");
+    std::fs::copy(out.join("latest/report.json"), &previous).unwrap();
+    // The same flaw again: every finding unchanged (fingerprints are stable across runs of a
+    // mock with new ports and keys), so only-new fails nothing.
+    let (code, stdout, _) = audit_mock(
+        "accepts-alg-none",
+        &[
+            "--suite",
+            "attacks",
+            "--baseline",
+            previous.to_str().unwrap(),
+            "--fail-on-new",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("0 new, 0 no longer found"), "{stdout}");
+    // Another flaw against that baseline: its findings are new, the old ones absent.
+    let (code, stdout, _) = audit_mock(
+        "no-signature-check",
+        &[
+            "--suite",
+            "attacks",
+            "--baseline",
+            previous.to_str().unwrap(),
+            "--fail-on-new",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(1), "{stdout}");
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("latest/results.sarif")).unwrap())
+            .unwrap();
+    let states: std::collections::BTreeSet<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["baselineState"].as_str())
+        .collect();
+    assert!(
+        states.contains("new") && states.contains("absent"),
+        "{states:?}"
+    );
+    let bad = authprobe(&["audit", "--fail-on-new"], None);
+    assert_eq!(bad.status.code(), Some(2), "--fail-on-new needs --baseline");
 }
 
 #[test]

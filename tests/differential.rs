@@ -10,9 +10,10 @@
 mod common;
 
 use authprobe::differential::{
-    self, Budget, Class, Control, Draft, Edit, FuzzConfig, FuzzOutcome, FuzzTarget, Generator,
-    Material, MaterialInput, Oracle, Reference, Shape,
+    self, Budget, Class, Control, Draft, Edit, FuzzConfig, FuzzOutcome, Generator, Material,
+    MaterialInput, Oracle, Reference, Shape,
 };
+use authprobe::judge::Cause;
 use authprobe::jwk::KeySet;
 use authprobe::report::{self, Outcome};
 use authprobe::run::TargetSpec;
@@ -22,13 +23,14 @@ use authprobe::target::profile::PolicySection;
 use authprobe::token::Token;
 use authprobe::{ErrorCode, Validator};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SEED: u64 = 0x5eed_0008;
 
-fn mock_target(deployment: &MockDeployment) -> FuzzTarget {
-    FuzzTarget::new(TargetSpec::for_mock(deployment))
+fn mock_target(deployment: &MockDeployment) -> TargetSpec {
+    TargetSpec::for_mock(deployment)
 }
 
 /// Fails with every finding's rule and edits listed when the run made any.
@@ -203,14 +205,44 @@ async fn findings_are_shrunk_deduplicated_and_reported_redacted() {
         ..FuzzConfig::default()
     };
     let outcome = fuzz_mock(Some(Flaw::IgnoresExp), config).await;
-    // One cause: the backend skips the exp check.
-    let rules: Vec<&str> = outcome
+    // One disagreement: the backend skips the exp check (and, the mock's gate returning early,
+    // the checks after it). Graded by what the accepted token shows: well past exp (high),
+    // within skew or an exp no real token has (info), another audience or issuer (high); each
+    // cause once.
+    let rules: BTreeSet<&str> = outcome
         .findings
         .iter()
         .map(|f| f.rule_id.as_str())
         .collect();
-    assert_eq!(rules, ["AP-DIFF-ACCEPTS-TOKEN_EXPIRED"], "{rules:?}");
-    let f = &outcome.findings[0];
+    assert_eq!(
+        rules,
+        BTreeSet::from(["AP-DIFF-ACCEPTS-TOKEN_EXPIRED"]),
+        "{rules:?}"
+    );
+    let causes: Vec<Cause> = outcome
+        .findings
+        .iter()
+        .map(|f| f.cause.head.cause)
+        .collect();
+
+    let unique: BTreeSet<&Cause> = causes.iter().collect();
+    assert_eq!(
+        unique.len(),
+        causes.len(),
+        "one finding per cause: {causes:?}"
+    );
+    assert!(
+        causes
+            .iter()
+            .all(|c| c.class() != authprobe::judge::FlawClass::SignatureNotVerified),
+        "{causes:?}"
+    );
+    let f = outcome
+        .findings
+        .iter()
+        .find(|f| f.cause.head.cause == Cause::ExpiredTokenAccepted)
+        .expect("the expired token accepted, graded high");
+    assert_eq!(f.severity, authprobe::judge::Severity::High);
     assert_eq!(f.cause.head.class, Class::Accepts);
     assert_eq!(f.reference, Reference::Rejected(ErrorCode::TokenExpired));
     assert!(f.occurrences >= 2, "{}", f.occurrences);
@@ -234,7 +266,10 @@ async fn findings_are_shrunk_deduplicated_and_reported_redacted() {
         .suites
         .iter()
         .flat_map(|s| &s.cases)
-        .find(|c| c.rule_id == "AP-DIFF-ACCEPTS-TOKEN_EXPIRED")
+        .find(|c| {
+            c.rule_id == "AP-DIFF-ACCEPTS-TOKEN_EXPIRED"
+                && c.findings[0].cause == Some(Cause::ExpiredTokenAccepted)
+        })
         .unwrap();
     assert_eq!(case.outcome, Outcome::Fail);
     let repro = case.reproduction.as_deref().unwrap();
@@ -448,7 +483,7 @@ async fn fuzz_custom(
         .mount(&server)
         .await;
     let mut target = mock_target(&deployment);
-    target.spec.endpoints.backend = server.uri();
+    target.endpoints.backend = server.uri();
     differential::fuzz(target, config, Arc::new(Control::default()))
         .await
         .unwrap()
@@ -629,8 +664,11 @@ fn the_same_seed_gives_the_same_tokens() {
         }
         // Judging is deterministic too.
         assert_eq!(
-            oracle.judge(&ra, common::NOW),
-            oracle.judge(&material.render(&da, common::NOW, i), common::NOW)
+            oracle.judge(&ra.value_bytes(), ra.token.as_bytes(), common::NOW),
+            {
+                let rb = material.render(&da, common::NOW, i);
+                oracle.judge(&rb.value_bytes(), rb.token.as_bytes(), common::NOW)
+            }
         );
     }
     assert!(compared > N * 9 / 10, "{compared}");
@@ -666,19 +704,25 @@ fn the_oracle_judges_the_bytes_the_backend_receives() {
     let r = material.render(&base, common::NOW, 0);
     assert_eq!(r.token, common::Sample::load().token);
     assert_eq!(r.values, [format!("Bearer {}", r.token)]);
-    assert_eq!(oracle.judge(&r, common::NOW), Some(Reference::Accepted));
+    assert_eq!(
+        oracle.judge(&r.value_bytes(), r.token.as_bytes(), common::NOW),
+        Some(Reference::Accepted)
+    );
     // Expired at the fixture's exp + leeway; inconclusive within ±2 s of that boundary.
     let exp = 1_795_691_524;
     assert_eq!(
-        oracle.judge(&r, exp + 40),
+        oracle.judge(&r.value_bytes(), r.token.as_bytes(), exp + 40),
         Some(Reference::Rejected(ErrorCode::TokenExpired))
     );
-    assert_eq!(oracle.judge(&r, exp + 30), None);
+    assert_eq!(
+        oracle.judge(&r.value_bytes(), r.token.as_bytes(), exp + 30),
+        None
+    );
     // A credential outside RFC 6750's b64token grammar never reaches the token check.
     let mut spaced = r.clone();
     spaced.values = vec![format!("Bearer {} x", r.token)];
     assert_eq!(
-        oracle.judge(&spaced, common::NOW),
+        oracle.judge(&spaced.value_bytes(), spaced.token.as_bytes(), common::NOW),
         Some(Reference::Rejected(ErrorCode::MalformedAuthorization))
     );
 }
@@ -706,28 +750,26 @@ async fn the_live_lab_agrees_with_the_reference_validator() {
     let jwk: Map<String, Value> = serde_json::from_slice(&out.stdout).unwrap();
     for (white_box, requests) in [(true, 3_000), (false, 1_000)] {
         let t = &profile.target;
-        let target = FuzzTarget {
-            spec: TargetSpec {
-                kind: "live".into(),
-                variant: None,
-                endpoints: Endpoints {
-                    backend: t.backend_url.clone(),
-                    auth: t.auth_url.clone(),
-                    auth_base_path: t.auth_base_path.clone(),
-                    backend_key_set_down: None,
-                    backend_rate_limited: None,
-                    frontend_origin: t.frontend_origin.clone(),
-                },
-                issuer_key: white_box.then(|| SigningKey::from_private_jwk(&jwk).unwrap()),
-                token: None,
-                credentials: None,
-                placement: profile.token.clone(),
-                contract: profile.contract.clone(),
-                auth_rate_limiting: t.auth_rate_limiting,
+        let mut target = TargetSpec::new(
+            "deploy",
+            "live",
+            Endpoints {
+                backend: t.backend_url.clone(),
+                auth: t.auth_url.clone(),
+                auth_base_path: t.auth_base_path.clone(),
+                backend_key_set_down: None,
+                backend_rate_limited: None,
+                frontend_origin: t.frontend_origin.clone(),
             },
-            jwks: None,
-            policy: profile.policy.clone(),
-        };
+        );
+        target.issuer_keys = white_box
+            .then(|| SigningKey::from_private_jwk(&jwk).unwrap())
+            .into_iter()
+            .collect();
+        target.placement = profile.token.clone();
+        target.contract = profile.contract.clone();
+        target.auth_rate_limiting = t.auth_rate_limiting;
+        target.policy = profile.policy.clone();
         let config = FuzzConfig {
             budget: Budget::Requests(requests),
             seed: SEED,

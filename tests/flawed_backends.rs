@@ -1,7 +1,11 @@
 //! The audit against the embedded mock: the compliant deployment passes every built-in suite,
-//! and each flawed variant's flaw is caught by at least one failing case with the right rule id.
+//! and each flawed variant's flaw is caught with the right rule id, at the grade findings.md §1
+//! gives it: twelve at high or critical (failing the default gate, first in the summary), three
+//! below it by the threat model (a missing challenge, a CORS grant to a bearer API, an ignored
+//! `crit` only the issuer could sign).
 
-use authprobe::report::{FindingKind, Outcome, RunReport};
+use authprobe::judge::Severity;
+use authprobe::report::{FindingKind, Gate, Outcome, RunReport};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
 use authprobe::target::mock::{Flaw, MockDeployment};
 
@@ -74,41 +78,96 @@ async fn the_compliant_mock_passes_every_built_in_suite() {
             c.id
         );
     }
-    // Better Auth's documented behaviour shows up as information, not as a failure.
-    let info: Vec<&str> = report
+    // Better Auth's documented behaviour shows up below the gate, not as a failure.
+    let info: Vec<(&str, Severity)> = report
         .all_cases()
         .flat_map(|c| &c.findings)
         .filter(|f| f.kind == FindingKind::Informational)
-        .map(|f| f.rule_id.as_str())
+        .map(|f| (f.rule_id.as_str(), f.severity))
         .collect();
-    assert!(info.contains(&"AP-LC-JWT-AFTER-SIGN-OUT"), "{info:?}");
-    assert!(info.contains(&"AP-BA-XFF-BYPASS"), "{info:?}");
+    assert!(
+        info.contains(&("AP-LC-JWT-AFTER-SIGN-OUT", Severity::Info)),
+        "{info:?}"
+    );
+    assert!(
+        info.contains(&("AP-BA-XFF-BYPASS", Severity::Low)),
+        "{info:?}"
+    );
+    assert_eq!(report.summary.failing, 0, "{:?}", report.summary);
+}
+
+/// The grade of the flaw's most severe finding (findings.md §1).
+fn expected_grade(flaw: Flaw) -> Severity {
+    match flaw {
+        Flaw::AcceptsAlgNone
+        | Flaw::NoSignatureCheck
+        | Flaw::PublicKeyAsHmacSecret
+        | Flaw::TrustsHeaderJwk
+        | Flaw::FetchesJku
+        | Flaw::KidPathTraversal => Severity::Critical,
+        Flaw::IgnoresExp
+        | Flaw::OneDayLeeway
+        | Flaw::IgnoresAudience
+        | Flaw::SubstringIssuer
+        | Flaw::ServerErrorOnMalformed
+        | Flaw::EchoesException => Severity::High,
+        Flaw::ReflectsAnyOrigin => Severity::Medium,
+        Flaw::NoWwwAuthenticate => Severity::Low,
+        Flaw::IgnoresUnknownCrit => Severity::Info,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_flaw_is_caught_with_its_rule_id() {
+async fn every_flaw_is_caught_with_its_rule_id_and_grade() {
     let mut missed = Vec::new();
     for flaw in Flaw::ALL {
-        let report = audit_mock(Some(flaw)).await;
-        let tripped: Vec<&str> = report
+        let mut report = audit_mock(Some(flaw)).await;
+        let reported: Vec<&str> = report
             .all_cases()
-            .filter(|c| c.outcome == Outcome::Fail)
             .flat_map(|c| &c.findings)
-            .filter(|f| f.kind != FindingKind::Informational)
             .map(|f| f.rule_id.as_str())
             .collect();
         for rule in expected_rules(flaw) {
-            if !tripped.contains(rule) {
+            if !reported.contains(rule) {
                 missed.push(format!(
-                    "{flaw}: {rule} not reported (tripped: {:?})",
-                    dedup(&tripped)
+                    "{flaw}: {rule} not reported (reported: {:?})",
+                    dedup(&reported)
                 ));
             }
         }
-        assert!(
-            report.summary.findings + report.summary.contract_deviations > 0,
-            "{flaw} produced no finding"
-        );
+        let top = report
+            .all_cases()
+            .flat_map(|c| &c.findings)
+            .filter(|f| expected_rules(flaw).contains(&f.rule_id.as_str()))
+            .map(|f| f.severity)
+            .max();
+        if top != Some(expected_grade(flaw)) {
+            missed.push(format!(
+                "{flaw}: graded {top:?}, findings.md says {}",
+                expected_grade(flaw)
+            ));
+        }
+        // The default gate fails exactly the flaws graded high or critical; a gate at the
+        // flaw's own grade fails every one.
+        let fails_default = report.summary.failing > 0;
+        if fails_default != (expected_grade(flaw) >= Severity::High) {
+            missed.push(format!(
+                "{flaw}: default gate {} (failing {})",
+                if fails_default { "fails" } else { "passes" },
+                report.summary.failing
+            ));
+        }
+        report.gate = Gate {
+            fail_on: expected_grade(flaw),
+            new_only: false,
+        };
+        report.summarize();
+        if report.summary.failing == 0 {
+            missed.push(format!(
+                "{flaw}: --fail-on {} does not fail",
+                expected_grade(flaw)
+            ));
+        }
     }
     assert!(missed.is_empty(), "{}", missed.join("\n"));
 }

@@ -46,17 +46,11 @@ fn issuer_key() -> SigningKey {
 
 async fn audit(white_box: bool) -> RunReport {
     let p = profile();
-    let target = TargetSpec {
-        kind: "live".into(),
-        variant: None,
-        endpoints: endpoints(&p),
-        issuer_key: white_box.then(issuer_key),
-        token: None,
-        credentials: None,
-        placement: p.token.clone(),
-        contract: p.contract.clone(),
-        auth_rate_limiting: p.target.auth_rate_limiting,
-    };
+    let mut target = TargetSpec::new("deploy", "live", endpoints(&p));
+    target.issuer_keys = white_box.then(issuer_key).into_iter().collect();
+    target.placement = p.token.clone();
+    target.contract = p.contract.clone();
+    target.auth_rate_limiting = p.target.auth_rate_limiting;
     run::audit(
         target,
         builtin::builtin_suites().unwrap(),

@@ -32,6 +32,7 @@ fn expected_valid_suite() -> Suite {
         title: title.into(),
         rule: rule.into(),
         severity,
+        class: None,
         tags: vec![],
         server: None,
         token: TokenSpec::default(),

@@ -17,6 +17,7 @@ fn every_builtin_suite_loads_and_names_match_files() {
             "unauthenticated",
             "error-contract",
             "attacks",
+            "placement",
             "better-auth",
             "cors",
             "lifecycle"

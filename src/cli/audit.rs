@@ -2,10 +2,10 @@
 //! deployment, or a live one given by a target profile or URLs; reports written, exit code
 //! decided from the results.
 
-use super::deployment::{DeploymentArgs, OutputArgs, TransportArgs};
+use super::deployment::{DeploymentArgs, GateArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
-use authprobe::report::{Outcome, RunReport};
+use authprobe::report::RunReport;
 use authprobe::run::{self, RunConfig, TargetSpec};
 use authprobe::scenario::{self, Suite};
 use authprobe::target::mock::{Flaw, MockDeployment};
@@ -32,6 +32,8 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub transport: TransportArgs,
     #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -43,13 +45,14 @@ pub fn audit(args: AuditArgs) -> Result<Status, Failure> {
         return Ok(Status::Success);
     }
     let suites = load_suites(&args)?;
+    let gate = args.gate.load()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let outcome = runtime.block_on(run_audit(&args, suites))?;
     let mut report = outcome.report;
-    report.summarize();
+    gate.apply(&mut report);
     let dir = args.output.write_reports(&report)?;
     print_summary(&report, &dir);
     if outcome.target_unreachable {
@@ -58,17 +61,10 @@ pub fn audit(args: AuditArgs) -> Result<Status, Failure> {
             dir.display()
         )));
     }
-    if !report.baseline_ok {
-        return Ok(Status::BaselineFailed);
-    }
-    let failing = report.summary.findings + report.summary.contract_deviations;
-    Ok(if failing > 0 || report.summary.failed > 0 {
-        Status::Rejected
-    } else if report.summary.errored > 0 {
-        Status::Errored
-    } else {
-        Status::Success
-    })
+    Ok(super::deployment::run_status(
+        &report,
+        report.summary.errored > 0,
+    ))
 }
 
 fn load_suites(args: &AuditArgs) -> Result<Vec<Suite>, Failure> {
@@ -104,13 +100,13 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
     };
     let flaw = args.deployment.mock_flaw()?;
     let mut mock = None;
-    let target = if args.deployment.is_live() {
-        args.deployment.live()?.0
+    let targets = if args.deployment.is_live() {
+        args.deployment.live_targets()?
     } else {
         let deployment = MockDeployment::start(flaw).await;
         let spec = TargetSpec::for_mock(&deployment);
         mock = Some(deployment);
-        spec
+        vec![spec]
     };
     let bar = args.output.progress_bar(
         0,
@@ -123,7 +119,7 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
             b.set_position(done as u64);
         }
     };
-    let outcome = run::audit(target, suites, config, &tick)
+    let outcome = run::audit_many(targets, suites, config, &tick)
         .await
         .map_err(|e| Failure::Input(anyhow!("{e}")))?;
     if let Some(b) = bar {
@@ -136,22 +132,55 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
 fn print_summary(report: &RunReport, dir: &Path) {
     let s = &report.summary;
     let paint = super::deployment::painter();
+    let what = if report.targets.len() > 1 {
+        format!("{} targets", report.targets.len())
+    } else {
+        report.target.label()
+    };
     outln!(
-        "audit {} ({}): {} cases in {:.1} s",
+        "audit {} ({what}): {} cases in {:.1} s",
         report.run_id,
-        report.target.label(),
         s.total,
         report.duration_ms as f64 / 1000.0
     );
     outln!(
-        "  {} passed, {} failed, {} errors, {} skipped; {} security findings, {} contract deviations",
+        "  {} passed, {} failed, {} errors, {} skipped",
         paint("32", s.passed.to_string()),
         paint("31", s.failed.to_string()),
         paint("33", s.errored.to_string()),
         s.skipped,
-        paint("31", s.findings.to_string()),
-        s.contract_deviations
     );
+    super::deployment::print_grades(report);
+    if report.targets.len() > 1 {
+        for t in &report.targets {
+            let (mut counts, mut failing) = ([0usize; 5], 0);
+            for f in report
+                .all_cases()
+                .filter(|c| c.target == t.name)
+                .flat_map(|c| &c.findings)
+                .filter(|f| f.suppressed.is_none())
+            {
+                counts[f.severity as usize] += 1;
+                failing += usize::from(report.gate.fails(f));
+            }
+            outln!(
+                "  {:<32} {:>3} critical {:>3} high {:>3} medium {:>3} low {:>3} info  {:.1} s{}{}",
+                t.name,
+                counts[4],
+                counts[3],
+                counts[2],
+                counts[1],
+                counts[0],
+                t.duration_ms as f64 / 1000.0,
+                if t.baseline_ok {
+                    ""
+                } else {
+                    "  BASELINE FAILED"
+                },
+                if failing > 0 { "  FAIL" } else { "" }
+            );
+        }
+    }
     if !report.baseline_ok {
         outln!(
             "  {}",
@@ -164,26 +193,6 @@ fn print_summary(report: &RunReport, dir: &Path) {
     for note in &report.notes {
         outln!("  note: {note}");
     }
-    let failing: Vec<_> = report
-        .all_cases()
-        .filter(|c| c.outcome == Outcome::Fail)
-        .collect();
-    for case in failing.iter().take(10) {
-        if let Some(f) = case.findings.first() {
-            outln!(
-                "  FAIL {} {}/{}: {}",
-                f.rule_id,
-                case.suite,
-                case.id,
-                f.message
-            );
-        }
-    }
-    if failing.len() > 10 {
-        outln!(
-            "  … {} more failing cases: see the report",
-            failing.len() - 10
-        );
-    }
+    super::deployment::print_top_findings(report);
     outln!("  reports: {}", dir.display());
 }

@@ -2,9 +2,11 @@
 //! perhaps with a flaw, or a live one from a target profile or URLs), the transport to it, and
 //! where the reports go.
 
-use super::Failure;
+use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
-use authprobe::report::{self, RunReport};
+use authprobe::judge::Severity;
+use authprobe::report::suppress::Suppressions;
+use authprobe::report::{self, Gate, RunReport};
 use authprobe::run::http::HttpOptions;
 use authprobe::run::session::Credentials;
 use authprobe::run::TargetSpec;
@@ -21,18 +23,21 @@ use std::time::Duration;
 #[derive(Args)]
 pub struct DeploymentArgs {
     /// A target profile (TOML). Without it and without --backend-url, the embedded mock is used.
+    /// `audit` takes it several times (and profiles listing several `[[backend]]`s): one run,
+    /// one combined report.
     #[arg(long, value_name = "FILE")]
-    pub target: Option<PathBuf>,
+    pub target: Vec<PathBuf>,
     /// The backend API's base URL (live target without a profile).
     #[arg(long, value_name = "URL")]
     pub backend_url: Option<String>,
     /// The Better Auth server's origin (live target without a profile).
     #[arg(long, value_name = "URL")]
     pub auth_url: Option<String>,
-    /// The issuer's private JWK: white-box mode (the audit runs every case; the fuzzer re-signs
-    /// its claim and header edits).
+    /// The issuer's private key (JWK): white-box mode (the audit runs every case; the fuzzer
+    /// re-signs its claim and header edits). Several targets behind several issuers: give each
+    /// issuer's key; every target uses the one its issuer publishes.
     #[arg(long, value_name = "FILE")]
-    pub issuer_key: Option<PathBuf>,
+    pub issuer_key: Vec<PathBuf>,
     /// A valid token to start from when there is no auth server (token, file or -).
     #[arg(long, value_name = "TOKEN|FILE|-")]
     pub token: Option<String>,
@@ -44,7 +49,7 @@ pub struct DeploymentArgs {
 impl DeploymentArgs {
     /// Whether a live deployment is named.
     pub fn is_live(&self) -> bool {
-        self.target.is_some() || self.backend_url.is_some()
+        !self.target.is_empty() || self.backend_url.is_some()
     }
 
     /// The mock's flaw from `--mock-variant`; refused for a live deployment.
@@ -64,59 +69,99 @@ impl DeploymentArgs {
         Ok(Some(flaw))
     }
 
-    /// The live deployment, and the profile it was read from (or built from the URLs), with
-    /// credentials from the environment variables the profile names.
-    pub fn live(&self) -> Result<(TargetSpec, TargetProfile), Failure> {
-        let profile = match &self.target {
-            Some(path) => TargetProfile::load(path).map_err(|e| Failure::Input(anyhow!("{e}")))?,
-            None => {
-                let mut p = TargetProfile::default();
-                p.target.backend_url = self.backend_url.clone().unwrap_or_default();
-                p.target.auth_base_path = "/api/auth".into();
-                p
-            }
-        };
-        let mut endpoints = profile.endpoints();
-        if let Some(url) = &self.backend_url {
-            endpoints.backend = url.clone();
+    /// The one live deployment (fuzzing takes exactly one backend).
+    pub fn live(&self) -> Result<TargetSpec, Failure> {
+        let mut all = self.live_targets()?;
+        if all.len() != 1 {
+            return Err(Failure::Input(anyhow!(
+                "this command takes one backend; the profiles name {} ({})",
+                all.len(),
+                all.iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
         }
-        if let Some(url) = &self.auth_url {
-            endpoints.auth = Some(url.clone());
-        }
-        let credentials = match (
-            &profile.credentials.email_env,
-            &profile.credentials.password_env,
-        ) {
-            (Some(email), Some(password)) => Some(Credentials {
-                name: "authprobe".into(),
-                email: std::env::var(email)
-                    .map_err(|_| anyhow!("credentials.email_env: ${email} is not set"))?,
-                password: std::env::var(password)
-                    .map_err(|_| anyhow!("credentials.password_env: ${password} is not set"))?,
-                sign_up: profile.credentials.sign_up,
-            }),
-            _ => None,
+        Ok(all.remove(0))
+    }
+
+    /// Every live backend the profiles (or the URLs) name, with credentials from the
+    /// environment variables the profiles name.
+    pub fn live_targets(&self) -> Result<Vec<TargetSpec>, Failure> {
+        let profiles = if self.target.is_empty() {
+            let mut p = TargetProfile::default();
+            p.target.backend_url = self.backend_url.clone().unwrap_or_default();
+            p.target.auth_base_path = "/api/auth".into();
+            vec![p]
+        } else {
+            self.target
+                .iter()
+                .map(|path| TargetProfile::load(path).map_err(|e| Failure::Input(anyhow!("{e}"))))
+                .collect::<Result<Vec<_>, _>>()?
         };
         let token = match &self.token {
             Some(t) => Some(String::from_utf8_lossy(&super::read_token(t)?.0).into_owned()),
             None => None,
         };
-        let spec = TargetSpec {
-            kind: "live".into(),
-            variant: None,
-            endpoints,
-            issuer_key: self
-                .issuer_key
-                .as_deref()
-                .map(read_issuer_key)
-                .transpose()?,
-            token,
-            credentials,
-            placement: profile.token.clone(),
-            contract: profile.contract.clone(),
-            auth_rate_limiting: profile.target.auth_rate_limiting,
-        };
-        Ok((spec, profile))
+        let issuer_keys = self
+            .issuer_key
+            .iter()
+            .map(|p| read_issuer_key(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut specs = Vec::new();
+        for profile in &profiles {
+            let credentials = match (
+                &profile.credentials.email_env,
+                &profile.credentials.password_env,
+            ) {
+                (Some(email), Some(password)) => Some(Credentials {
+                    name: "authprobe".into(),
+                    email: std::env::var(email)
+                        .map_err(|_| anyhow!("credentials.email_env: ${email} is not set"))?,
+                    password: std::env::var(password)
+                        .map_err(|_| anyhow!("credentials.password_env: ${password} is not set"))?,
+                    sign_up: profile.credentials.sign_up,
+                }),
+                _ => None,
+            };
+            for t in profile.targets() {
+                let mut endpoints = t.endpoints;
+                if let Some(url) = &self.backend_url {
+                    endpoints.backend = url.clone();
+                }
+                if let Some(url) = &self.auth_url {
+                    endpoints.auth = Some(url.clone());
+                }
+                specs.push(TargetSpec {
+                    name: t.name,
+                    kind: "live".into(),
+                    variant: None,
+                    endpoints,
+                    issuer_keys: issuer_keys
+                        .iter()
+                        .filter_map(SigningKey::try_clone)
+                        .collect(),
+                    token: token.clone(),
+                    credentials: credentials.clone(),
+                    placement: t.token,
+                    contract: t.contract,
+                    auth_rate_limiting: profile.target.auth_rate_limiting,
+                    policy: t.policy,
+                    jwks: None,
+                    auth_server_audited_by: None,
+                });
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for s in &specs {
+            if !names.insert(s.name.clone()) {
+                return Err(Failure::Input(anyhow!(
+                    "two targets are named {:?}: give each profile a distinct [target] name",
+                    s.name
+                )));
+            }
+        }
+        Ok(specs)
     }
 }
 
@@ -177,6 +222,169 @@ impl TransportArgs {
     }
 }
 
+/// Which findings fail the run, which are accepted, and what the run is compared with.
+#[derive(Args)]
+pub struct GateArgs {
+    /// Exit 1 when a finding of this grade or above is found (critical, high, medium, low,
+    /// info). High by default: a correct backend built the way its library's docs say passes.
+    #[arg(long, value_name = "GRADE", default_value = "high", value_parser = parse_grade)]
+    pub fail_on: Severity,
+    /// Every difference from the strict reference fails (the same as --fail-on info).
+    #[arg(long, conflicts_with = "fail_on")]
+    pub pedantic: bool,
+    /// Suppressions file (TOML): accepted findings, each with a reason and an expiry date.
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+    /// A previous report.json: each finding is marked new or unchanged, and what disappeared is
+    /// listed.
+    #[arg(long, value_name = "REPORT_JSON")]
+    pub baseline: Option<PathBuf>,
+    /// Only findings that are new against --baseline fail the run.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+}
+
+fn parse_grade(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+impl GateArgs {
+    /// Reads the suppressions and baseline files up front, so a bad one fails before the run.
+    pub fn load(&self) -> Result<LoadedGate, Failure> {
+        let suppressions = self
+            .suppressions
+            .as_deref()
+            .map(Suppressions::load)
+            .transpose()
+            .map_err(|e| Failure::Input(anyhow!("{e}")))?;
+        let baseline = self
+            .baseline
+            .as_deref()
+            .map(report::baseline::load)
+            .transpose()
+            .map_err(|e| Failure::Input(anyhow!("{e}")))?;
+        Ok(LoadedGate {
+            gate: Gate {
+                fail_on: if self.pedantic {
+                    Severity::Info
+                } else {
+                    self.fail_on
+                },
+                new_only: self.fail_on_new,
+            },
+            suppressions,
+            baseline,
+        })
+    }
+}
+
+/// The gate with its files read.
+pub struct LoadedGate {
+    pub gate: Gate,
+    pub suppressions: Option<Suppressions>,
+    pub baseline: Option<RunReport>,
+}
+
+impl LoadedGate {
+    /// Fingerprints the findings, applies the suppressions and the baseline, and summarizes
+    /// under the gate.
+    pub fn apply(&self, report: &mut RunReport) {
+        report.gate = self.gate;
+        report.fingerprint();
+        if let Some(s) = &self.suppressions {
+            s.apply(report, &report::suppress::today());
+        }
+        if let Some(previous) = &self.baseline {
+            report::baseline::compare(report, previous);
+        }
+        report.summarize();
+    }
+}
+
+/// The exit status of a finished audit or fuzz run from its summarized report.
+pub fn run_status(report: &RunReport, errored: bool) -> Status {
+    if !report.baseline_ok {
+        Status::BaselineFailed
+    } else if report.summary.failing > 0 {
+        Status::Rejected
+    } else if errored {
+        Status::Errored
+    } else {
+        Status::Success
+    }
+}
+
+/// The counts per grade, most severe first, as the summaries print them.
+pub fn grade_counts(report: &RunReport) -> String {
+    Severity::ALL
+        .into_iter()
+        .rev()
+        .map(|g| format!("{} {g}", report.summary.by_grade.get(g)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The gate line and the counts per grade.
+pub fn print_grades(report: &RunReport) {
+    let s = &report.summary;
+    let paint = painter();
+    let verdict = if s.failing > 0 {
+        paint("31", format!("{} fail the gate", s.failing))
+    } else {
+        paint("32", "none fails the gate".to_owned())
+    };
+    let mut extra = String::new();
+    if s.suppressed > 0 {
+        extra.push_str(&format!(", {} suppressed", s.suppressed));
+    }
+    if report.gate.new_only || s.new > 0 || !report.absent.is_empty() {
+        extra.push_str(&format!(
+            ", {} new, {} no longer found",
+            s.new,
+            report.absent.len()
+        ));
+    }
+    outln!(
+        "  findings: {} ({}{extra}); gate: {}{} and above: {verdict}",
+        s.findings,
+        grade_counts(report),
+        if report.gate.new_only { "new " } else { "" },
+        report.gate.fail_on
+    );
+}
+
+/// The most severe findings first (at most ten), with why each has its grade.
+pub fn print_top_findings(report: &RunReport) {
+    let mut all: Vec<_> = report
+        .all_cases()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .filter(|(_, f)| f.suppressed.is_none() && f.severity > Severity::Info)
+        .collect();
+    all.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    for (case, f) in all.iter().take(10) {
+        let place = if report.targets.len() > 1 {
+            format!("{}: {}/{}", case.target, case.suite, case.id)
+        } else {
+            format!("{}/{}", case.suite, case.id)
+        };
+        let why = f
+            .cause
+            .map_or_else(|| f.class.name().to_owned(), |c| c.id().to_owned());
+        outln!(
+            "  {:<8} {} {place} [{why}]: {}",
+            f.severity.name().to_uppercase(),
+            f.rule_id,
+            f.message
+        );
+    }
+    if all.len() > 10 {
+        outln!(
+            "  … {} more findings above info: see the report",
+            all.len() - 10
+        );
+    }
+}
+
 /// Where the reports go, and whether a progress bar is drawn.
 #[derive(Args)]
 pub struct OutputArgs {
@@ -212,11 +420,9 @@ impl OutputArgs {
     /// Writes every report format to `<out>/<run-id>/` and `<out>/latest/`.
     pub fn write_reports(&self, report: &RunReport) -> Result<PathBuf, Failure> {
         let dir = self.out.join(&report.run_id);
-        report::write_all(report, &dir)
-            .map_err(|e| Failure::Input(anyhow!("writing reports: {e}")))?;
         let latest = self.out.join("latest");
         let _ = std::fs::remove_dir_all(&latest);
-        report::write_all(report, &latest)
+        report::write_all_to(report, &[&dir, &latest])
             .map_err(|e| Failure::Input(anyhow!("writing reports: {e}")))?;
         Ok(dir)
     }

@@ -1,7 +1,7 @@
 //! `authprobe fuzz`: differential fuzzing of the embedded mock or a live backend against the
 //! reference validator; reports written in the audit's formats, exit code from the findings.
 
-use super::deployment::{DeploymentArgs, OutputArgs, TransportArgs};
+use super::deployment::{DeploymentArgs, GateArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
@@ -47,15 +47,19 @@ pub struct FuzzArgs {
     #[command(flatten)]
     pub transport: TransportArgs,
     #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
 pub fn fuzz(args: FuzzArgs) -> Result<Status, Failure> {
+    let gate = args.gate.load()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let outcome = runtime.block_on(run(&args))?;
+    let mut outcome = runtime.block_on(run(&args))?;
+    gate.apply(&mut outcome.report);
     let dir = args.output.write_reports(&outcome.report)?;
     print_summary(&outcome, &dir, args.show_tokens);
     if outcome.target_unreachable {
@@ -64,17 +68,8 @@ pub fn fuzz(args: FuzzArgs) -> Result<Status, Failure> {
             dir.display()
         )));
     }
-    if !outcome.baseline_ok {
-        return Ok(Status::BaselineFailed);
-    }
-    let s = &outcome.report.summary;
-    Ok(if s.findings + s.contract_deviations > 0 || s.failed > 0 {
-        Status::Rejected
-    } else if outcome.stats.transport_errors * 100 > outcome.stats.requests.max(1) {
-        Status::Errored
-    } else {
-        Status::Success
-    })
+    let errored = outcome.stats.transport_errors * 100 > outcome.stats.requests.max(1);
+    Ok(super::deployment::run_status(&outcome.report, errored))
 }
 
 async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
@@ -96,7 +91,7 @@ async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {
         live_target(args, &config.http).await?
     } else {
         let deployment = MockDeployment::start(flaw).await;
-        let target = FuzzTarget::new(TargetSpec::for_mock(&deployment));
+        let target = TargetSpec::for_mock(&deployment);
         mock = Some(deployment);
         target
     };
@@ -186,16 +181,11 @@ async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
 }
 
 async fn live_target(args: &FuzzArgs, http: &HttpOptions) -> Result<FuzzTarget, Failure> {
-    let (spec, profile) = args.deployment.live()?;
-    let jwks = match &args.jwks {
-        Some(j) => Some(read_jwks(j, http).await?),
-        None => None,
-    };
-    Ok(FuzzTarget {
-        spec,
-        jwks,
-        policy: profile.policy,
-    })
+    let mut spec = args.deployment.live()?;
+    if let Some(j) = &args.jwks {
+        spec.jwks = Some(read_jwks(j, http).await?);
+    }
+    Ok(spec)
 }
 
 fn print_summary(outcome: &FuzzOutcome, dir: &Path, show_tokens: bool) {
@@ -236,15 +226,20 @@ fn print_summary(outcome: &FuzzOutcome, dir: &Path, show_tokens: bool) {
     for note in &report.notes {
         outln!("  note: {note}");
     }
+    super::deployment::print_grades(report);
     let cases = report
         .suites
         .iter()
         .flat_map(|s| &s.cases)
         .filter(|c| c.id != "summary");
-    for (case, finding) in cases.zip(&outcome.findings) {
+    let mut listed: Vec<_> = cases.zip(&outcome.findings).collect();
+    listed.sort_by_key(|(c, _)| std::cmp::Reverse(c.findings.first().map(|f| f.severity)));
+    for (case, finding) in listed {
         if let Some(f) = case.findings.first() {
+            let why = f.cause.map_or("", |c| c.id());
             outln!(
-                "  FAIL {} (after {:.1} s): {}",
+                "  {:<8} {} (after {:.1} s) [{why}]: {}",
+                f.severity.name().to_uppercase(),
                 f.rule_id,
                 finding.found_after.as_secs_f64(),
                 f.message

@@ -135,26 +135,8 @@ impl Default for FuzzConfig {
     }
 }
 
-/// What is fuzzed: a deployment as the audit describes it, and what only the fuzzer needs.
-pub struct FuzzTarget {
-    pub spec: TargetSpec,
-    /// The published key set when there is no auth server.
-    pub jwks: Option<Value>,
-    /// Overrides of the reference policy (default: the audit profile for the token's issuer,
-    /// the token's algorithm only).
-    pub policy: PolicySection,
-}
-
-impl FuzzTarget {
-    /// A target with no key set given and the default reference policy.
-    pub fn new(spec: TargetSpec) -> FuzzTarget {
-        FuzzTarget {
-            spec,
-            jwks: None,
-            policy: PolicySection::default(),
-        }
-    }
-}
+/// What is fuzzed: a deployment exactly as the audit describes it.
+pub type FuzzTarget = TargetSpec;
 
 /// Live counters of a run (read them for a progress display).
 #[derive(Debug, Default)]
@@ -384,26 +366,25 @@ pub async fn fuzz(
     let run_id = format!(
         "{}-fuzz-{}",
         crate::run::rfc3339(now).replace([':', '-'], ""),
-        target.spec.variant.as_deref().unwrap_or(&target.spec.kind)
+        target.variant.as_deref().unwrap_or(&target.kind)
     );
     let http = Http::new(config.http.clone())?;
     let mut notes = Vec::new();
 
     let mut session = None;
-    if target.spec.endpoints.auth.is_some() {
+    if target.endpoints.auth.is_some() {
         let creds = target
-            .spec
             .credentials
             .clone()
             .unwrap_or_else(|| Credentials::throwaway(&run_id));
-        match session::bootstrap(&http, &target.spec.endpoints, &creds).await {
+        match session::bootstrap(&http, &target.endpoints, &creds).await {
             Ok(s) => session = Some(s),
             Err(SessionError::Transport(t)) if t.target_unreachable() => {
                 return Err(FuzzError::Unreachable(format!(
                     "the auth server could not be reached: {t}"
                 )))
             }
-            Err(e) if target.spec.token.is_none() => {
+            Err(e) if target.token.is_none() => {
                 return Err(FuzzError::Setup(format!(
                     "could not get a session from the auth server: {e}"
                 )))
@@ -414,7 +395,7 @@ pub async fn fuzz(
     let base_text = session
         .as_ref()
         .map(|s| s.jwt.clone())
-        .or_else(|| target.spec.token.clone())
+        .or_else(|| target.token.clone())
         .ok_or_else(|| {
             FuzzError::Setup(
                 "no token to start from: give an auth server (--auth-url or a profile) or --token"
@@ -471,40 +452,45 @@ pub async fn fuzz(
         ]);
     }
     secrets.push(base_text.clone());
-    if let Some(k) = &target.spec.issuer_key {
+    let (issuer_key, key_note) = crate::run::pick_issuer_key(target.issuer_keys, Some(&jwks));
+    notes.extend(key_note);
+    if let Some(k) = &issuer_key {
         secrets.extend(k.secret_material());
     }
     secrets.retain(|s| s.len() >= 8);
 
-    let shape = shape_of(&target.spec.placement);
-    let white_box = target.spec.issuer_key.is_some();
+    let shape = shape_of(&target.placement);
+    let white_box = issuer_key.is_some();
     let material = Arc::new(Material::new(MaterialInput {
         base: &base,
         published: &published,
         keys: &keys,
-        issuer_key: target.spec.issuer_key,
+        issuer_key,
         attacker,
         oob_base: listener.base_url(),
         catalogue_oob_base: oob.base_url(),
         shape: shape.clone(),
         catalogue: config.catalogue_seeds,
         now,
-        frontend_origin: target.spec.endpoints.frontend_origin.as_deref(),
+        frontend_origin: target.endpoints.frontend_origin.as_deref(),
     }));
     let oracle = Oracle::new(Validator::new(policy), keys, shape == Shape::Bearer);
     let url = format!(
         "{}{}",
-        target.spec.endpoints.backend.trim_end_matches('/'),
+        target.endpoints.backend.trim_end_matches('/'),
         config.path
     );
     let info = report::RunInfo {
         run_id,
         started_at: crate::run::rfc3339(now),
         target: crate::report::TargetInfo {
-            kind: target.spec.kind.clone(),
-            variant: target.spec.variant.clone(),
-            backend_url: target.spec.endpoints.backend.clone(),
-            auth_url: target.spec.endpoints.auth.clone(),
+            name: target.name.clone(),
+            baseline_ok: true,
+            duration_ms: 0,
+            kind: target.kind.clone(),
+            variant: target.variant.clone(),
+            backend_url: target.endpoints.backend.clone(),
+            auth_url: target.endpoints.auth.clone(),
             mode: if white_box { "white-box" } else { "black-box" }.into(),
         },
         seed: config.seed,
@@ -518,10 +504,10 @@ pub async fn fuzz(
         oob,
         listener,
         url,
-        placement: target.spec.placement.clone(),
+        placement: target.placement.clone(),
         shape,
-        contract: target.spec.contract.clone(),
-        frontend_origin: target.spec.endpoints.frontend_origin.clone(),
+        contract: target.contract.clone(),
+        frontend_origin: target.endpoints.frontend_origin.clone(),
         secrets,
         config,
         control: control.clone(),
@@ -917,7 +903,9 @@ impl Shared {
         if rendered.preflight {
             return self.evaluate_preflight(rendered, generated).await;
         }
-        let prepared = self.oracle.prepare(&rendered);
+        let prepared = self
+            .oracle
+            .prepare(&rendered.value_bytes(), rendered.token.as_bytes());
         let Some(reference) = self.oracle.verdict_over(&prepared, now - 2, now + 2) else {
             stats.inconclusive.fetch_add(1, Ordering::Relaxed);
             return Eval::Inconclusive;
@@ -947,7 +935,22 @@ impl Shared {
                 stats.inconclusive.fetch_add(1, Ordering::Relaxed);
                 return Eval::Inconclusive;
             }
-            Comparison::Disagree(h) => heads.push(h),
+            Comparison::Disagree(mut h) => {
+                // Graded by who could have made the request (findings.md §3).
+                h.cause = match h.class {
+                    Class::Accepts => self.oracle.acceptance(
+                        &rendered.value_bytes(),
+                        Some(rendered.token.as_bytes()),
+                        now,
+                    ),
+                    Class::ServerError => self
+                        .oracle
+                        .grader(now)
+                        .server_error(Some(rendered.token.as_bytes())),
+                    _ => h.cause,
+                };
+                heads.push(h)
+            }
         }
         if heads.is_empty() {
             heads.extend(oracle::challenge(
@@ -963,11 +966,17 @@ impl Shared {
             &response,
             &answer,
             self.frontend_origin.as_deref(),
+            self.placement.placement == "cookie",
         ));
         if matches!(answer, Answer::Refused { .. }) {
             for leaked in oracle::leaks(&response.body, &rendered.token, &self.secrets) {
                 heads.push(Head {
                     class: Class::Leak,
+                    cause: if leaked == "internals" {
+                        crate::judge::Cause::InternalsInErrorBody
+                    } else {
+                        crate::judge::Cause::SecretInErrorBody
+                    },
                     reference: String::new(),
                     backend: format!("the error body echoes {leaked}"),
                 });
@@ -977,6 +986,7 @@ impl Shared {
             if self.listener.was_fetched(path) {
                 heads.push(Head {
                     class: Class::OobFetch,
+                    cause: crate::judge::Cause::AttackerUrlFetched,
                     reference: String::new(),
                     backend: "fetched a harness URL named in the token".into(),
                 });
@@ -1020,6 +1030,7 @@ impl Shared {
             &response,
             &answer,
             self.frontend_origin.as_deref(),
+            self.placement.placement == "cookie",
         );
         if !heads.is_empty() {
             stats.disagreements.fetch_add(1, Ordering::Relaxed);
@@ -1042,7 +1053,9 @@ impl Shared {
         };
         let now = unix_now();
         let rendered = self.generator.material().render(&draft, now, 0);
-        let reference = self.oracle.judge(&rendered, now);
+        let reference = self
+            .oracle
+            .judge(&rendered.value_bytes(), rendered.token.as_bytes(), now);
         let request = self.outgoing(&rendered);
         let result = self.send(&request).await;
         report::baseline_case(
@@ -1097,8 +1110,14 @@ impl Shared {
         let rule_id = head.class.rule_id(&head);
         DiffFinding {
             rule_id,
-            severity: head.class.severity(),
-            kind: head.class.finding_kind(),
+            severity: head.cause.severity(),
+            kind: crate::report::Finding::graded(
+                "",
+                head.cause,
+                crate::judge::Confidence::High,
+                "",
+            )
+            .kind,
             cause: Cause { head, kinds },
             edits_before: c.draft.edits.len(),
             draft: best,

@@ -575,6 +575,13 @@ pub struct Rendered {
     pub preflight: bool,
 }
 
+impl Rendered {
+    /// The credential values as bytes (what the reference's RFC 6750 parsing reads).
+    pub fn value_bytes(&self) -> Vec<&[u8]> {
+        self.values.iter().map(|v| v.as_bytes()).collect()
+    }
+}
+
 impl std::fmt::Debug for Rendered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // A credential: keep it out of debug output.

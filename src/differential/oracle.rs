@@ -1,124 +1,18 @@
-//! The reference verdict for the exact bytes the backend receives, the backend's verdict read
-//! from its answer, and how the two are compared; then the rest of the answer's envelope: the
+//! The backend's verdict read from its answer and how it compares with the reference verdict
+//! ([`crate::judge::reference`]) of the exact bytes it received; then the rest of the answer's envelope: the
 //! `WWW-Authenticate` challenge of a refusal against the contract's row ([`challenge`]) and the
 //! CORS headers against the contract's CORS rules ([`cors`]).
 
 use super::mutate::Rendered;
 use crate::contract::challenge::{self as challenges, Strictness};
 use crate::contract::cors::{self as cors_rules, CorsRequest};
-use crate::contract::{self, ErrorCode};
-use crate::forge::Severity;
-use crate::jwk::KeySet;
-use crate::report::FindingKind;
+use crate::contract::ErrorCode;
+pub use crate::judge::reference::{Oracle, Prepared, Reference};
+use crate::judge::Cause;
 use crate::run::http::Incoming;
 use crate::target::profile::ContractSection;
-use crate::validate::Validator;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
-use std::fmt;
-
-/// What the reference validator says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Reference {
-    Accepted,
-    Rejected(ErrorCode),
-    /// A CORS preflight: no credential, nothing for the validator to judge.
-    Preflight,
-}
-
-impl fmt::Display for Reference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reference::Accepted => f.write_str("accepted"),
-            Reference::Rejected(c) => write!(f, "{c} (HTTP {})", c.status()),
-            Reference::Preflight => f.write_str("a CORS preflight (no token)"),
-        }
-    }
-}
-
-/// A token's reference verdict, with the time-dependent part kept for re-evaluation.
-pub struct Prepared {
-    /// Decided before the claims (bearer parsing, structure, header, key, signature).
-    fixed: Option<Reference>,
-    claims: Map<String, Value>,
-}
-
-/// The reference validator with the target's policy and published keys.
-pub struct Oracle {
-    validator: Validator,
-    keys: KeySet,
-    /// Whether the credential arrives as `Authorization: Bearer` (RFC 6750 parsing first).
-    bearer: bool,
-}
-
-impl Oracle {
-    pub fn new(validator: Validator, keys: KeySet, bearer: bool) -> Oracle {
-        Oracle {
-            validator,
-            keys,
-            bearer,
-        }
-    }
-
-    pub fn validator(&self) -> &Validator {
-        &self.validator
-    }
-
-    /// Runs every check that does not depend on the time.
-    pub fn prepare(&self, r: &Rendered) -> Prepared {
-        let rejected = |code: ErrorCode| Prepared {
-            fixed: Some(Reference::Rejected(code)),
-            claims: Map::new(),
-        };
-        let credential: &[u8] = if self.bearer {
-            let values: Vec<&[u8]> = r.values.iter().map(|v| v.as_bytes()).collect();
-            match contract::bearer_token(&values) {
-                Ok(c) => c,
-                Err(code) => return rejected(code),
-            }
-        } else {
-            r.token.as_bytes()
-        };
-        // The same steps, in the same order, as Validator::validate.
-        let claims = match self.validator.parse_jwt(credential) {
-            Ok((_, claims)) => claims,
-            Err(rejection) => return rejected(rejection.code()),
-        };
-        if let Err(rejection) = self.validator.verify_jws(credential, &self.keys) {
-            return rejected(rejection.code());
-        }
-        Prepared {
-            fixed: None,
-            claims,
-        }
-    }
-
-    /// The verdict at every whole second from `from` to `to`, if it is the same throughout;
-    /// `None` when the token sits on a time boundary (inconclusive).
-    pub fn verdict_over(&self, p: &Prepared, from: i64, to: i64) -> Option<Reference> {
-        if let Some(fixed) = p.fixed {
-            return Some(fixed);
-        }
-        let mut verdict = None;
-        for t in from..=to {
-            let v = match self.validator.check_claims(&p.claims, t) {
-                Ok(()) => Reference::Accepted,
-                Err(r) => Reference::Rejected(r.code()),
-            };
-            match verdict {
-                None => verdict = Some(v),
-                Some(seen) if seen != v => return None,
-                Some(_) => {}
-            }
-        }
-        verdict
-    }
-
-    /// The verdict at `now`, inconclusive within ±2 s of a time boundary.
-    pub fn judge(&self, r: &Rendered, now: i64) -> Option<Reference> {
-        self.verdict_over(&self.prepare(r), now - 2, now + 2)
-    }
-}
 
 /// What the backend said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,21 +72,22 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn severity(self) -> Severity {
+    /// The grading cause of a disagreement of this class before the grader looks at the token
+    /// (acceptances and server errors are refined by who could have made the request).
+    pub fn cause(self) -> Cause {
         match self {
-            Class::Accepts | Class::OobFetch => Severity::Critical,
-            Class::ServerError | Class::Leak | Class::CorsGrant => Severity::High,
-            Class::RefusesValid | Class::Contract | Class::Challenge | Class::Cors => {
-                Severity::Medium
-            }
+            Class::Accepts => Cause::ForgedSignatureAccepted,
+            Class::RefusesValid => Cause::ValidTokenRefused,
+            Class::ServerError => Cause::ServerError,
+            Class::Contract => Cause::ContractDeviation,
+            Class::Leak => Cause::SecretInErrorBody,
+            Class::OobFetch => Cause::AttackerUrlFetched,
+            Class::Challenge => Cause::ChallengeDeviation,
+            Class::CorsGrant => Cause::CorsGrant,
+            Class::Cors => Cause::CorsDeviation,
         }
     }
-    pub fn finding_kind(self) -> FindingKind {
-        match self {
-            Class::Contract | Class::Challenge | Class::Cors => FindingKind::Contract,
-            _ => FindingKind::Security,
-        }
-    }
+
     pub fn slug(self) -> &'static str {
         match self {
             Class::Accepts => "ACCEPTS",
@@ -225,6 +120,9 @@ impl Class {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Head {
     pub class: Class,
+    /// Why it matters (findings.md §3): its grade. Part of the identity, so an acceptance
+    /// anyone can produce is never merged with one only the issuer can.
+    pub cause: Cause,
     /// The reference verdict ("accepted" or the code), empty where it does not matter.
     pub reference: String,
     /// The backend verdict ("accepted", the code, "HTTP 500", what leaked).
@@ -271,6 +169,7 @@ pub fn compare(
     let head = |class, backend: String| {
         Comparison::Disagree(Head {
             class,
+            cause: class.cause(),
             reference: reference_label(reference),
             backend,
         })
@@ -303,11 +202,21 @@ pub fn compare(
         return Comparison::Agree;
     }
     if contract.status_only() {
-        return if status == expected.status() {
-            Comparison::Agree
-        } else {
-            head(Class::Contract, format!("HTTP {status}"))
-        };
+        if status == expected.status() {
+            return Comparison::Agree;
+        }
+        // A target with its own error vocabulary refusing with another 4xx: its style.
+        let own_style = (400..500).contains(&status) && (400..500).contains(&expected.status());
+        return Comparison::Disagree(Head {
+            class: Class::Contract,
+            cause: if own_style {
+                Cause::RefusalStatusDiffers
+            } else {
+                Cause::ContractDeviation
+            },
+            reference: reference_label(reference),
+            backend: format!("HTTP {status}"),
+        });
     }
     if ours(expected) && status == expected.status() {
         Comparison::Agree
@@ -351,6 +260,7 @@ pub fn challenge(
     };
     Some(Head {
         class: Class::Challenge,
+        cause: Cause::ChallengeDeviation,
         reference: if problem.code_specific() {
             expected.as_str().to_owned()
         } else {
@@ -368,6 +278,7 @@ pub fn cors(
     response: &Incoming,
     answer: &Answer,
     frontend: Option<&str>,
+    credentials_in_cookie: bool,
 ) -> Vec<Head> {
     let request = CorsRequest {
         origin: rendered.origin.as_deref(),
@@ -387,14 +298,23 @@ pub fn cors(
         from_application,
     )
     .into_iter()
-    .map(|p| Head {
-        class: if p.security() {
+    .map(|p| {
+        let class = if p.security() {
             Class::CorsGrant
         } else {
             Class::Cors
-        },
-        reference: p.rule().to_owned(),
-        backend: p.to_string(),
+        };
+        Head {
+            class,
+            // A foreign origin that may read answers gets the user's data only when the browser
+            // sends the credential by itself: a cookie.
+            cause: match class {
+                Class::CorsGrant if credentials_in_cookie => Cause::CorsGrantWithCookie,
+                _ => class.cause(),
+            },
+            reference: p.rule().to_owned(),
+            backend: p.to_string(),
+        }
     })
     .collect()
 }
@@ -430,7 +350,9 @@ pub fn reproduces(target: &Head, heads: &[Head]) -> Option<Head> {
     heads
         .iter()
         .find(|h| match target.class {
-            Class::Accepts | Class::RefusesValid => h.class == target.class,
+            Class::Accepts | Class::RefusesValid => {
+                h.class == target.class && h.cause == target.cause
+            }
             _ => *h == target,
         })
         .cloned()
@@ -654,8 +576,8 @@ mod tests {
             judge(ErrorCode::MalformedAuthorization, &[]).unwrap()
         );
         assert_eq!(Class::Challenge.rule_id(&missing), "AP-DIFF-CHALLENGE");
-        assert_eq!(missing.class.severity(), Severity::Medium);
-        assert_eq!(missing.class.finding_kind(), FindingKind::Contract);
+        assert_eq!(missing.cause, Cause::ChallengeDeviation);
+        assert_eq!(missing.cause.severity(), crate::judge::Severity::Low);
         // A wrong realm too; a wrong description is the code's own.
         let realm = judge(
             expired,
@@ -733,7 +655,7 @@ mod tests {
             ],
         );
         let refused401 = refused(401, "TOKEN_EXPIRED");
-        assert!(cors(&rendered(100, front, false), &ok, &refused401, front).is_empty());
+        assert!(cors(&rendered(100, front, false), &ok, &refused401, front, false).is_empty());
         let plain = incoming(401, &[("Vary", "origin")]);
         for origin in [
             None,
@@ -741,7 +663,14 @@ mod tests {
             Some("http://evil.example"),
             Some("https://127.0.0.1:5173"),
         ] {
-            assert!(cors(&rendered(100, origin, false), &plain, &refused401, front).is_empty());
+            assert!(cors(
+                &rendered(100, origin, false),
+                &plain,
+                &refused401,
+                front,
+                false
+            )
+            .is_empty());
         }
         let reflected = incoming(
             200,
@@ -755,6 +684,7 @@ mod tests {
             &reflected,
             &Answer::Accepted(200),
             front,
+            false,
         );
         assert_eq!(heads.len(), 1);
         assert_eq!(heads[0].class, Class::CorsGrant);
@@ -762,9 +692,26 @@ mod tests {
             Class::CorsGrant.rule_id(&heads[0]),
             "AP-DIFF-CORS-REFLECTED-ORIGIN"
         );
-        assert_eq!(heads[0].class.severity(), Severity::High);
+        // A bearer-header API: a foreign origin that may read answers still needs the token.
+        assert_eq!(heads[0].cause, Cause::CorsGrant);
+        assert_eq!(heads[0].cause.severity(), crate::judge::Severity::Medium);
+        let cookie = cors(
+            &rendered(100, Some("http://evil.example"), false),
+            &reflected,
+            &Answer::Accepted(200),
+            front,
+            true,
+        );
+        assert_eq!(cookie[0].cause, Cause::CorsGrantWithCookie);
+        assert_eq!(cookie[0].cause.severity(), crate::judge::Severity::High);
         // The front end is not granted: only where the application answered.
-        let missing = cors(&rendered(100, front, false), &plain, &refused401, front);
+        let missing = cors(
+            &rendered(100, front, false),
+            &plain,
+            &refused401,
+            front,
+            false,
+        );
         assert_eq!(missing[0].class, Class::Cors);
         assert_eq!(missing[0].reference, "ALLOWED-ORIGIN");
         let layer = Answer::Refused {
@@ -775,7 +722,8 @@ mod tests {
             &rendered(20_000, front, false),
             &incoming(431, &[]),
             &layer,
-            front
+            front,
+            false
         )
         .is_empty());
     }

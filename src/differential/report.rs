@@ -8,8 +8,7 @@ use super::{Budget, DiffFinding, StatsSnapshot};
 use crate::base64url;
 use crate::forge::Severity;
 use crate::report::{
-    CaseResult, Finding, FindingKind, Observed, Outcome, RequestRecord, RunReport, SuiteResult,
-    TargetInfo,
+    CaseResult, Finding, Observed, Outcome, RequestRecord, RunReport, SuiteResult, TargetInfo,
 };
 use crate::run::http::{Incoming, Outgoing};
 use crate::run::redact;
@@ -42,17 +41,18 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
     let secs = facts.elapsed.as_secs_f64().max(1e-3);
     let mut summary_findings = Vec::new();
     if facts.late_oob_fetches > 0 {
-        summary_findings.push(Finding {
-            kind: FindingKind::Security,
-            rule_id: "AP-DIFF-OOB-FETCH".into(),
-            severity: Severity::Critical,
-            message: format!(
+        summary_findings.push(Finding::graded(
+            "AP-DIFF-OOB-FETCH",
+            crate::judge::Cause::AttackerUrlFetched,
+            crate::judge::Confidence::Medium,
+            format!(
                 "the target fetched {} harness URLs named in tokens after answering",
                 facts.late_oob_fetches
             ),
-        });
+        ));
     }
     let summary = CaseResult {
+        target: String::new(),
         suite: "differential".into(),
         id: "summary".into(),
         title: format!(
@@ -113,6 +113,7 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
         baseline_ok: facts.baseline_ok,
         baseline: facts.baseline,
         suites: vec![SuiteResult {
+            target: String::new(),
             name: "differential".into(),
             description: format!(
                 "Differential fuzzing: structure-aware mutations of a real token (seed {}), some \
@@ -125,7 +126,13 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
         }],
         summary: Default::default(),
         notes: facts.notes,
+        gate: Default::default(),
+        absent: Vec::new(),
+        targets: Vec::new(),
     };
+    report.target.baseline_ok = facts.baseline_ok;
+    report.target.duration_ms = (facts.setup + facts.elapsed).as_millis() as u64;
+    report.label_target();
     report.summarize();
     report
 }
@@ -345,6 +352,7 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
         id_parts.push(slug(&f.cause.kinds));
     }
     CaseResult {
+        target: String::new(),
         suite: "differential".into(),
         id: format!("diff-{n:03}-{}", id_parts.join("-")),
         title: redact::redact(&clip(&title, 200), secrets),
@@ -359,12 +367,12 @@ fn finding_case(n: usize, f: &DiffFinding, secrets: &[String]) -> CaseResult {
             .map(str::to_owned),
         references: vec![],
         outcome: Outcome::Fail,
-        findings: vec![Finding {
-            kind: f.kind,
-            rule_id: f.rule_id.clone(),
-            severity: f.severity,
+        findings: vec![Finding::graded(
+            f.rule_id.clone(),
+            f.cause.head.cause,
+            crate::judge::Confidence::High,
             message,
-        }],
+        )],
         expected: expected(f),
         observed: Some(observed(&f.response, secrets, token)),
         request: Some(request_record(&f.request, token, secrets)),
@@ -399,6 +407,7 @@ pub(super) fn baseline_case(
 ) -> (CaseResult, bool) {
     let token = rendered.token.as_str();
     let mut case = CaseResult {
+        target: String::new(),
         suite: "baseline".into(),
         id: "valid-token".into(),
         title: "the starting token is accepted by the reference validator and the backend".into(),

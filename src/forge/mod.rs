@@ -30,30 +30,8 @@ pub use catalogue::{catalogue, Case};
 pub use edit::Forger;
 pub use keys::AttackerKeys;
 
-/// How bad it is if a target accepts the case's tokens.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        })
-    }
-}
+/// How bad it is if a target accepts the case's tokens: the grade of findings.md.
+pub use crate::judge::Severity;
 
 /// What the harness needs to build a case's tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

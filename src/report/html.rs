@@ -11,8 +11,8 @@
 //! Every value taken from the model goes through [`escape`] (`& < > " '`), the one escaping
 //! function of this module.
 
-use super::common::{duration, is_failing, kind_name, outcome_name, target_line};
-use super::model::{CaseResult, FindingKind, Outcome, RunReport};
+use super::common::{duration, kind_name, outcome_name, target_line};
+use super::model::{CaseResult, Outcome, RunReport};
 use base64::Engine as _;
 use std::fmt::Write as _;
 
@@ -160,12 +160,23 @@ fn summary(h: &mut String, r: &RunReport) {
         ("failed", s.failed, "o-fail"),
         ("errored", s.errored, "o-error"),
         ("skipped", s.skipped, "o-skip"),
-        ("security findings", s.findings, "o-fail"),
-        ("contract deviations", s.contract_deviations, "o-error"),
+        ("critical", s.by_grade.critical, "o-fail"),
+        ("high", s.by_grade.high, "o-fail"),
+        ("medium", s.by_grade.medium, "o-error"),
+        ("low", s.by_grade.low, "o-skip"),
+        ("info", s.by_grade.info, "o-skip"),
+        ("suppressed", s.suppressed, "o-skip"),
     ] {
         let _ = writeln!(h, "<div class=\"card {class}\"><b>{value}</b>{label}</div>");
     }
     h.push_str("</div>\n");
+    let gate = format!(
+        "Gate: {}findings at {} or above fail the run; {} do.",
+        if r.gate.new_only { "new " } else { "" },
+        r.gate.fail_on,
+        s.failing
+    );
+    let _ = writeln!(h, "<p>{}</p>", escape(&gate));
     if !r.notes.is_empty() {
         h.push_str("<h2>Notes</h2>\n<ul>\n");
         for note in &r.notes {
@@ -175,39 +186,55 @@ fn summary(h: &mut String, r: &RunReport) {
     }
 }
 
-/// Security findings and contract deviations, most severe first, linking to their cases.
+/// Every finding, most severe first, linking to its case, with why it has its grade.
 fn findings_table(h: &mut String, r: &RunReport) {
     let mut rows = Vec::new();
     for (i, c) in r.all_cases().enumerate() {
-        for f in c.findings.iter().filter(|f| is_failing(f.kind)) {
+        for f in &c.findings {
             rows.push((i, c, f));
         }
     }
-    rows.sort_by(|a, b| {
-        (a.2.kind != FindingKind::Security)
-            .cmp(&(b.2.kind != FindingKind::Security))
-            .then(b.2.severity.cmp(&a.2.severity))
-    });
+    rows.sort_by_key(|r| std::cmp::Reverse(r.2.severity));
     h.push_str("<h2>Findings</h2>\n");
     if rows.is_empty() {
-        h.push_str("<p>No security findings and no contract deviations.</p>\n");
+        h.push_str("<p>No findings.</p>\n");
         return;
     }
     h.push_str(
-        "<table>\n<tr><th>Kind</th><th>Severity</th><th>Rule</th><th>Case</th><th>Message</th></tr>\n",
+        "<table>\n<tr><th>Grade</th><th>Why</th><th>Rule</th><th>Case</th><th>Message</th><th>State</th></tr>\n",
     );
     for (i, c, f) in rows {
-        let kind = kind_name(f.kind);
         let sev = f.severity.to_string();
+        let why = match f.cause {
+            Some(cause) => format!(
+                "{} ({}; confidence {})",
+                cause.id(),
+                cause.producer(),
+                f.confidence
+            ),
+            None => format!("check ({}; confidence {})", f.class.name(), f.confidence),
+        };
+        let mut state = Vec::new();
+        if let Some(s) = &f.suppressed {
+            state.push(format!("suppressed until {}: {}", s.expires, s.reason));
+        }
+        if let Some(b) = f.baseline {
+            state.push(format!("{b:?}").to_lowercase());
+        }
+        let place = if c.target.is_empty() {
+            format!("{}/{}", c.suite, c.id)
+        } else {
+            format!("{}: {}/{}", c.target, c.suite, c.id)
+        };
         let _ = writeln!(
             h,
-            "<tr><td><span class=\"badge k-{kind}\">{kind}</span></td>\
-             <td><span class=\"sev s-{sev}\">{sev}</span></td><td><code>{}</code></td>\
-             <td><a href=\"#case-{i}\">{}/{}</a></td><td>{}</td></tr>",
+            "<tr><td><span class=\"sev s-{sev}\">{sev}</span></td><td>{}</td><td><code>{}</code></td>\
+             <td><a href=\"#case-{i}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+            escape(&why),
             escape(&f.rule_id),
-            escape(&c.suite),
-            escape(&c.id),
-            escape(&f.message)
+            escape(&place),
+            escape(&f.message),
+            escape(&state.join("; "))
         );
     }
     h.push_str("</table>\n");
@@ -238,6 +265,9 @@ fn case(h: &mut String, c: &CaseResult, n: &mut usize) {
     let mut row = |k: &str, v: &str| {
         let _ = writeln!(h, "<dt>{k}</dt><dd>{}</dd>", escape(v));
     };
+    if !c.target.is_empty() {
+        row("Target", &c.target);
+    }
     row("Suite", &c.suite);
     row("Rule", &c.rule_id);
     if let Some(id) = &c.catalogue_id {

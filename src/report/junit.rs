@@ -2,14 +2,15 @@
 //!
 //! One `<testsuite>` for the baseline controls (named `baseline`) and one per suite; one
 //! `<testcase>` per case, named by the case id (unique within its suite: a repeated id gets a
-//! `#2`, `#3`… suffix) with the suite name as classname. A case with a security finding or a
-//! contract deviation is a `<failure>` (type = the finding kind, message = that finding's message,
-//! text = every finding plus expected vs observed); a harness or transport problem is an
-//! `<error>`; a skipped case is `<skipped>` with its reason. Run id and target are properties of
-//! every suite.
+//! `#2`, `#3`… suffix) with the suite name as classname (`<target>/<suite>` when the run audited
+//! several targets). A case with a finding that fails the gate is a `<failure>` (type = the
+//! finding's grade, message = its message, text = every finding plus expected vs observed);
+//! findings below the gate go to `<system-out>`; a harness or transport problem is an `<error>`;
+//! a skipped case is `<skipped>` with its reason. Run id and target are properties of every
+//! suite.
 
-use super::common::{duration, is_failing, kind_name, observed_line, primary_finding};
-use super::model::{CaseResult, Outcome, RunReport};
+use super::common::{duration, kind_name, observed_line, primary_finding};
+use super::model::{CaseResult, Gate, Outcome, RunReport, TargetInfo};
 use super::ReportError;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::HashSet;
@@ -31,21 +32,57 @@ pub fn build(report: &RunReport) -> Report {
         junit.set_timestamp(start);
     }
     junit.set_time(Duration::from_millis(report.duration_ms));
-    let properties = run_properties(report);
-    junit.add_test_suite(suite(
-        BASELINE_SUITE,
-        "baseline controls",
-        &report.baseline,
-        &properties,
-    ));
+    let several = report.targets.len() > 1;
+    if several {
+        // One baseline suite per target, each with its own target's properties.
+        for t in &report.targets {
+            let properties = run_properties(report, t);
+            let controls: Vec<CaseResult> = report
+                .baseline
+                .iter()
+                .filter(|c| c.target == t.name)
+                .cloned()
+                .collect();
+            junit.add_test_suite(suite(
+                &format!("{}/{BASELINE_SUITE}", t.name),
+                "baseline controls",
+                &controls,
+                &properties,
+                report.gate,
+            ));
+        }
+    } else {
+        junit.add_test_suite(suite(
+            BASELINE_SUITE,
+            "baseline controls",
+            &report.baseline,
+            &run_properties(report, &report.target),
+            report.gate,
+        ));
+    }
     for s in &report.suites {
-        junit.add_test_suite(suite(&s.name, &s.description, &s.cases, &properties));
+        let target = report
+            .targets
+            .iter()
+            .find(|t| t.name == s.target)
+            .unwrap_or(&report.target);
+        let name = if several {
+            format!("{}/{}", s.target, s.name)
+        } else {
+            s.name.clone()
+        };
+        junit.add_test_suite(suite(
+            &name,
+            &s.description,
+            &s.cases,
+            &run_properties(report, target),
+            report.gate,
+        ));
     }
     junit
 }
 
-fn run_properties(report: &RunReport) -> Vec<Property> {
-    let t = &report.target;
+fn run_properties(report: &RunReport, t: &TargetInfo) -> Vec<Property> {
     let mut p = vec![
         Property::new("run_id", &report.run_id),
         Property::new("tool_version", &report.version),
@@ -54,7 +91,10 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
         Property::new("target.kind", &t.kind),
         Property::new("target.backend_url", &t.backend_url),
         Property::new("target.mode", &t.mode),
-        Property::new("baseline_ok", report.baseline_ok.to_string()),
+        Property::new(
+            "baseline_ok",
+            (report.baseline_ok && t.baseline_ok).to_string(),
+        ),
     ];
     if let Some(v) = &t.variant {
         p.push(Property::new("target.variant", v));
@@ -68,7 +108,13 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
     p
 }
 
-fn suite(name: &str, description: &str, cases: &[CaseResult], props: &[Property]) -> TestSuite {
+fn suite(
+    name: &str,
+    description: &str,
+    cases: &[CaseResult],
+    props: &[Property],
+    gate: Gate,
+) -> TestSuite {
     let mut ts = TestSuite::new(name);
     ts.add_properties(props.iter().cloned());
     if !description.is_empty() {
@@ -80,7 +126,7 @@ fn suite(name: &str, description: &str, cases: &[CaseResult], props: &[Property]
     let mut names = HashSet::new();
     for case in cases {
         let case_name = unique_name(&mut names, &case.id);
-        ts.add_test_case(test_case(case_name, name, case));
+        ts.add_test_case(test_case(case_name, name, case, gate));
     }
     ts
 }
@@ -97,7 +143,7 @@ fn unique_name(taken: &mut HashSet<String>, id: &str) -> String {
     name
 }
 
-fn test_case(name: String, classname: &str, case: &CaseResult) -> TestCase {
+fn test_case(name: String, classname: &str, case: &CaseResult, gate: Gate) -> TestCase {
     let mut tc = TestCase::new(name, status(case));
     tc.set_classname(classname);
     tc.set_time(Duration::from_millis(case.duration_ms));
@@ -113,7 +159,7 @@ fn test_case(name: String, classname: &str, case: &CaseResult) -> TestCase {
     for r in &case.references {
         tc.add_property(Property::new("reference", r));
     }
-    let out = system_out(case);
+    let out = system_out(case, gate);
     if !out.is_empty() {
         tc.set_system_out(out);
     }
@@ -138,23 +184,22 @@ fn status(case: &CaseResult) -> TestCaseStatus {
             s.set_message(case.message.as_deref().unwrap_or("skipped"));
             s
         }
-        Outcome::Pass | Outcome::Fail => {
+        Outcome::Fail => {
             if let Some(f) = primary_finding(case) {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_type(kind_name(f.kind));
+                s.set_type(f.severity.name());
                 s.set_message(&f.message);
                 s.set_description(details(case));
                 s
-            } else if case.outcome == Outcome::Fail {
+            } else {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_type("fail");
                 s.set_message(case.message.as_deref().unwrap_or("failed"));
                 s.set_description(details(case));
                 s
-            } else {
-                TestCaseStatus::success()
             }
         }
+        Outcome::Pass => TestCaseStatus::success(),
     }
 }
 
@@ -189,14 +234,24 @@ fn details(case: &CaseResult) -> String {
 }
 
 /// Informational findings and the reproduction, for any case that has them.
-fn system_out(case: &CaseResult) -> String {
+fn system_out(case: &CaseResult, gate: Gate) -> String {
     let mut text = String::new();
-    for f in case.findings.iter().filter(|f| !is_failing(f.kind)) {
-        let _ = writeln!(
-            text,
-            "[informational {} {}] {}",
-            f.severity, f.rule_id, f.message
-        );
+    if case.outcome != Outcome::Fail {
+        for f in &case.findings {
+            let _ = writeln!(
+                text,
+                "[{} {} {}{}] {}",
+                kind_name(f.kind),
+                f.severity,
+                f.rule_id,
+                if gate.fails(f) {
+                    ""
+                } else {
+                    ", below the gate"
+                },
+                f.message
+            );
+        }
     }
     if let Some(r) = &case.reproduction {
         let _ = writeln!(text, "reproduce: {r}");

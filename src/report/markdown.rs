@@ -1,13 +1,15 @@
 //! `summary.md`: the run for humans and CI job summaries (e.g. `$GITHUB_STEP_SUMMARY`).
 //!
-//! Title, target, run id, duration and baseline status; a summary table; security findings
-//! grouped by severity (most severe first); contract deviations; informational findings;
-//! errors; skips with their reasons; run notes. Every text from the model goes through
+//! Title, target(s), run id, duration and baseline status; a summary table with the gate and
+//! the count of findings per grade; the findings that fail the gate first, then every other
+//! finding grouped by grade (most severe first), each with why it has its grade (the cause of
+//! findings.md and who can produce the request), its confidence and its state (suppressed, new);
+//! findings of the baseline report that disappeared; errors; skips with their reasons; notes. Every text from the model goes through
 //! [`escape`] (and table cells through [`cell`]), so `|`, newlines and HTML in case data cannot
 //! break the tables or inject markup.
 
 use super::common::{duration, outcome_name, target_line};
-use super::model::{CaseResult, Finding, FindingKind, Outcome, RunReport};
+use super::model::{CaseResult, Finding, Outcome, RunReport};
 use crate::forge::Severity;
 use std::fmt::Write as _;
 
@@ -17,8 +19,7 @@ pub fn to_markdown(report: &RunReport) -> String {
     header(&mut md, report);
     summary(&mut md, report);
     findings(&mut md, report);
-    deviations(&mut md, report);
-    informational(&mut md, report);
+    absent(&mut md, report);
     problems(&mut md, report, Outcome::Error);
     problems(&mut md, report, Outcome::Skip);
     if !report.notes.is_empty() {
@@ -65,7 +66,23 @@ fn header(md: &mut String, r: &RunReport) {
     let t = &r.target;
     let _ = writeln!(md, "# {} report: {}\n", inline(&r.tool), inline(&r.run_id));
     md.push_str("| | |\n|---|---|\n");
-    let _ = writeln!(md, "| Target | {} |", cell(&target_line(t)));
+    if r.targets.len() > 1 {
+        for t in &r.targets {
+            let _ = writeln!(
+                md,
+                "| Target {} | {}{} |",
+                cell(&t.name),
+                cell(&target_line(t)),
+                if t.baseline_ok {
+                    ""
+                } else {
+                    " (baseline FAILED)"
+                }
+            );
+        }
+    } else {
+        let _ = writeln!(md, "| Target | {} |", cell(&target_line(t)));
+    }
     if let Some(a) = &t.auth_url {
         let _ = writeln!(md, "| Auth server | {} |", cell(a));
     }
@@ -93,50 +110,91 @@ fn header(md: &mut String, r: &RunReport) {
 fn summary(md: &mut String, r: &RunReport) {
     let s = &r.summary;
     md.push_str("\n## Summary\n\n");
-    md.push_str(
-        "| Cases | Passed | Failed | Errored | Skipped | Security findings | Contract deviations |\n",
-    );
-    md.push_str("|---:|---:|---:|---:|---:|---:|---:|\n");
+    let gate = if r.gate.new_only {
+        format!("new findings at {} or above fail", r.gate.fail_on)
+    } else {
+        format!("findings at {} or above fail", r.gate.fail_on)
+    };
+    let verdict = if s.failing > 0 {
+        format!("❌ {} finding(s) fail the gate", s.failing)
+    } else {
+        "✅ nothing fails the gate".to_owned()
+    };
+    let _ = writeln!(md, "**Gate:** {gate} — {verdict}.\n");
+    md.push_str("| Cases | Passed | Failed | Errored | Skipped | Critical | High | Medium | Low | Info | Suppressed |\n");
+    md.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let g = &s.by_grade;
     let _ = writeln!(
         md,
-        "| {} | {} | {} | {} | {} | {} | {} |",
-        s.total, s.passed, s.failed, s.errored, s.skipped, s.findings, s.contract_deviations
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        s.total,
+        s.passed,
+        s.failed,
+        s.errored,
+        s.skipped,
+        g.critical,
+        g.high,
+        g.medium,
+        g.low,
+        g.info,
+        s.suppressed
     );
+    if r.absent.iter().len() > 0 || s.new > 0 {
+        let _ = writeln!(
+            md,
+            "\nAgainst the baseline: {} new, {} no longer found.",
+            s.new,
+            r.absent.len()
+        );
+    }
     if !r.baseline_ok {
         md.push_str("\n> **The baseline controls failed**: the target did not behave as a working deployment, so the suites' results below were not judged.\n");
     }
 }
 
-/// Every finding of one kind, with its case, most severe first (stable within a severity).
-fn collect(r: &RunReport, kind: FindingKind) -> Vec<(&CaseResult, &Finding)> {
+fn case_ref(c: &CaseResult) -> String {
+    if c.target.is_empty() {
+        cell(&format!("{}/{}", c.suite, c.id))
+    } else {
+        cell(&format!("{}: {}/{}", c.target, c.suite, c.id))
+    }
+}
+
+/// Why a finding has its grade: the cause and who can produce the request, or the check's row.
+fn why(f: &Finding) -> String {
+    match f.cause {
+        Some(c) => format!("{} ({})", c.id(), c.producer()),
+        None => format!("check ({})", f.class.name()),
+    }
+}
+
+fn state(f: &Finding) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = &f.suppressed {
+        parts.push(format!("suppressed until {}: {}", s.expires, s.reason));
+    }
+    match f.baseline {
+        Some(super::model::BaselineState::New) => parts.push("new".into()),
+        Some(super::model::BaselineState::Unchanged) => parts.push("unchanged".into()),
+        None => {}
+    }
+    parts.join("; ")
+}
+
+/// Every finding, most severe first (stable within a grade), failing ones marked.
+fn findings(md: &mut String, r: &RunReport) {
     let mut all: Vec<(&CaseResult, &Finding)> = r
         .all_cases()
         .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
-        .filter(|(_, f)| f.kind == kind)
         .collect();
     all.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
-    all
-}
-
-fn case_ref(c: &CaseResult) -> String {
-    cell(&format!("{}/{}", c.suite, c.id))
-}
-
-fn findings(md: &mut String, r: &RunReport) {
-    let all = collect(r, FindingKind::Security);
-    let _ = writeln!(md, "\n## Security findings ({})\n", all.len());
+    let _ = writeln!(md, "\n## Findings ({})\n", all.len());
     if all.is_empty() {
         md.push_str("None.\n");
         return;
     }
     let mut first = true;
-    for sev in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ] {
+    for sev in Severity::ALL.into_iter().rev() {
         let group: Vec<_> = all.iter().filter(|(_, f)| f.severity == sev).collect();
         if group.is_empty() {
             continue;
@@ -145,56 +203,44 @@ fn findings(md: &mut String, r: &RunReport) {
             md.push('\n');
         }
         first = false;
-        let _ = writeln!(md, "### {} ({})\n", title_case(sev), group.len());
-        md.push_str("| Rule | Case | Title | Message |\n|---|---|---|---|\n");
+        let fails = r.gate.fail_on <= sev;
+        let _ = writeln!(
+            md,
+            "### {} ({}){}\n",
+            title_case(sev),
+            group.len(),
+            if fails { "" } else { " — below the gate" }
+        );
+        md.push_str("| Rule | Case | Why this grade | Confidence | Message | State |\n|---|---|---|---|---|---|\n");
         for (c, f) in group {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 cell(&f.rule_id),
                 case_ref(c),
-                cell(&c.title),
-                cell(&f.message)
+                cell(&why(f)),
+                f.confidence,
+                cell(&f.message),
+                cell(&state(f))
             );
         }
     }
 }
 
-fn deviations(md: &mut String, r: &RunReport) {
-    let all = collect(r, FindingKind::Contract);
-    let _ = writeln!(md, "\n## Contract deviations ({})\n", all.len());
-    if all.is_empty() {
-        md.push_str("None.\n");
+fn absent(md: &mut String, r: &RunReport) {
+    if r.absent.is_empty() {
         return;
     }
-    md.push_str("| Rule | Case | Severity | Expected | Message |\n|---|---|---|---|---|\n");
-    for (c, f) in all {
+    let _ = writeln!(md, "\n## No longer found ({})\n", r.absent.len());
+    md.push_str("| Rule | Case | Grade | Message |\n|---|---|---|---|\n");
+    for a in &r.absent {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} |",
-            cell(&f.rule_id),
-            case_ref(c),
-            f.severity,
-            cell(&c.expected),
-            cell(&f.message)
-        );
-    }
-}
-
-fn informational(md: &mut String, r: &RunReport) {
-    let all = collect(r, FindingKind::Informational);
-    if all.is_empty() {
-        return;
-    }
-    let _ = writeln!(md, "\n## Informational ({})\n", all.len());
-    md.push_str("| Rule | Case | Message |\n|---|---|---|\n");
-    for (c, f) in all {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |",
-            cell(&f.rule_id),
-            case_ref(c),
-            cell(&f.message)
+            "| {} | {} | {} | {} |",
+            cell(&a.rule_id),
+            cell(&format!("{}: {}", a.target, a.case)),
+            a.severity,
+            cell(&a.message)
         );
     }
 }

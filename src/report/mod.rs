@@ -5,12 +5,14 @@
 //! all five, refuses the lot if any rendering still contains something shaped like a token
 //! ([`contains_unredacted_token`]), and only then writes them into a folder.
 
+pub mod baseline;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod sarif;
+pub mod suppress;
 
 pub use model::*;
 
@@ -51,6 +53,12 @@ pub enum ReportError {
 /// written: a report that still carries a token writes nothing and answers
 /// [`ReportError::UnredactedToken`].
 pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    write_all_to(report, &[dir])
+}
+
+/// [`write_all`] into several folders (a run's own and `latest/`), rendering and checking once.
+/// Returns the paths written into the first folder.
+pub fn write_all_to(report: &RunReport, dirs: &[&Path]) -> Result<Vec<PathBuf>, ReportError> {
     let rendered: [String; 5] = [
         json::to_json(report),
         junit::to_junit(report)?,
@@ -63,18 +71,22 @@ pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportE
             return Err(ReportError::UnredactedToken { file: name });
         }
     }
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     let mut written = Vec::with_capacity(REPORT_FILES.len());
-    for (name, text) in REPORT_FILES.iter().zip(&rendered) {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|source| ReportError::Io {
-            path: path.clone(),
+    for (n, dir) in dirs.iter().enumerate() {
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_path_buf(),
             source,
         })?;
-        written.push(path);
+        for (name, text) in REPORT_FILES.iter().zip(&rendered) {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|source| ReportError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if n == 0 {
+                written.push(path);
+            }
+        }
     }
     Ok(written)
 }
@@ -159,22 +171,11 @@ pub(crate) mod common {
         }
     }
 
-    /// Whether a finding of this kind fails a case (security findings and contract deviations).
-    pub fn is_failing(kind: FindingKind) -> bool {
-        matches!(kind, FindingKind::Security | FindingKind::Contract)
-    }
-
-    /// The finding a failed case is summarised by: its first security finding, else its first
-    /// contract deviation.
+    /// The finding a failed case is summarised by: its most severe one (the first of those).
     pub fn primary_finding(case: &CaseResult) -> Option<&super::model::Finding> {
         case.findings
             .iter()
-            .find(|f| f.kind == FindingKind::Security)
-            .or_else(|| {
-                case.findings
-                    .iter()
-                    .find(|f| f.kind == FindingKind::Contract)
-            })
+            .reduce(|best, f| if f.severity > best.severity { f } else { best })
     }
 
     /// `1.234 s` or `56 ms`.

@@ -1,7 +1,7 @@
 //! The result model every report format is written from: one [`RunReport`] per audit.
 //! Everything in it is already redacted (tokens and key material never reach a report).
 
-use crate::forge::Severity;
+use crate::judge::{Cause, Confidence, FlawClass, Severity};
 use serde::{Deserialize, Serialize};
 
 /// A whole run.
@@ -17,6 +17,10 @@ pub struct RunReport {
     pub started_at: String,
     pub duration_ms: u64,
     pub target: TargetInfo,
+    /// Every audited target (one run may audit several backends, e.g. behind one issuer);
+    /// `target` is the first.
+    #[serde(default)]
+    pub targets: Vec<TargetInfo>,
     /// Whether the baseline controls passed; if not, the suites were not judged.
     pub baseline_ok: bool,
     /// The baseline controls (valid token accepted, no token rejected, garbage rejected).
@@ -25,11 +29,49 @@ pub struct RunReport {
     pub summary: Summary,
     /// Run-level remarks (e.g. "target unreachable after 12 cases").
     pub notes: Vec<String>,
+    /// Which findings fail the run.
+    #[serde(default)]
+    pub gate: Gate,
+    /// Findings of the `--baseline` report that this run no longer shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<AbsentFinding>,
+}
+
+/// Which findings fail a run (`--fail-on`, `--fail-on-new`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    /// Findings at or above this grade fail the run (default: high).
+    pub fail_on: Severity,
+    /// Only findings that are new against the baseline fail the run.
+    #[serde(default)]
+    pub new_only: bool,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            fail_on: Severity::High,
+            new_only: false,
+        }
+    }
+}
+
+impl Gate {
+    /// True when `finding` fails the run under this gate.
+    pub fn fails(&self, finding: &Finding) -> bool {
+        finding.severity >= self.fail_on
+            && finding.suppressed.is_none()
+            && (!self.new_only || finding.baseline != Some(BaselineState::Unchanged))
+    }
 }
 
 /// What was audited.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetInfo {
+    /// The target's stable name (profile `[target] name`, `mock`, `mock:<variant>`, or the
+    /// backend URL): part of every finding's fingerprint.
+    #[serde(default)]
+    pub name: String,
     /// `mock` or `live`.
     pub kind: String,
     /// For the mock: which flawed backend variant, if any.
@@ -38,6 +80,16 @@ pub struct TargetInfo {
     pub auth_url: Option<String>,
     /// `black-box` or `white-box` (the harness held the issuer key).
     pub mode: String,
+    /// Whether this target's baseline controls passed.
+    #[serde(default = "yes")]
+    pub baseline_ok: bool,
+    /// Wall time of this target's audit.
+    #[serde(default)]
+    pub duration_ms: u64,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl TargetInfo {
@@ -54,20 +106,65 @@ impl TargetInfo {
 pub struct Summary {
     pub total: usize,
     pub passed: usize,
-    /// Cases with at least one finding or contract deviation.
+    /// Cases with at least one finding that fails the gate.
     pub failed: usize,
     /// Harness or transport problems.
     pub errored: usize,
     pub skipped: usize,
-    /// Security findings (always reported).
+    /// Findings of every grade, suppressed ones excluded.
     pub findings: usize,
-    /// Contract deviations (reported separately).
+    /// Of those, deviations from the error contract (wrong status, code, challenge, body).
     pub contract_deviations: usize,
+    /// Findings per grade, suppressed ones excluded.
+    pub by_grade: GradeCounts,
+    /// Findings a suppression entry silenced (still listed, marked).
+    pub suppressed: usize,
+    /// Findings not in the baseline report (when one was given).
+    pub new: usize,
+    /// Findings that fail the run under its gate: exit code 1 when not zero.
+    pub failing: usize,
+}
+
+/// Counts per grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GradeCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl GradeCounts {
+    pub fn add(&mut self, grade: Severity) {
+        *self.slot(grade) += 1;
+    }
+    pub fn get(&self, grade: Severity) -> usize {
+        match grade {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+    fn slot(&mut self, grade: Severity) -> &mut usize {
+        match grade {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
 }
 
 /// One suite's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SuiteResult {
+    /// The target's name (as in [`TargetInfo::name`]).
+    #[serde(default)]
+    pub target: String,
     pub name: String,
     pub description: String,
     pub cases: Vec<CaseResult>,
@@ -99,13 +196,110 @@ pub enum FindingKind {
     Informational,
 }
 
-/// One problem found by a case.
+/// One problem found by a case, graded by what an attacker can do with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     /// Stable rule id (the case's, or a generic one such as `AP-SERVER-ERROR`).
     pub rule_id: String,
+    /// The grade (findings.md): critical, high, medium, low or info.
     pub severity: Severity,
+    /// How sure the evidence is.
+    pub confidence: Confidence,
+    /// The grading rule that set the grade (findings.md §3); suite checks without one are
+    /// graded by their own row (§5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    /// What an attacker gets.
+    pub class: FlawClass,
+    pub message: String,
+    /// Stable identity across runs (target, rule, cause, case), for baselines and SARIF.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// Set when a suppression entry silences the finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
+    /// New or unchanged against the `--baseline` report, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+impl Finding {
+    /// A finding graded by a cause of findings.md §3.
+    pub fn graded(
+        rule_id: impl Into<String>,
+        cause: Cause,
+        confidence: Confidence,
+        message: impl Into<String>,
+    ) -> Finding {
+        let kind = match (cause.class(), cause.severity()) {
+            (FlawClass::Contract, _) => FindingKind::Contract,
+            (_, Severity::Info) => FindingKind::Informational,
+            _ => FindingKind::Security,
+        };
+        Finding {
+            kind,
+            rule_id: rule_id.into(),
+            severity: cause.severity(),
+            confidence,
+            cause: Some(cause),
+            class: cause.class(),
+            message: message.into(),
+            fingerprint: String::new(),
+            suppressed: None,
+            baseline: None,
+        }
+    }
+
+    /// A suite check's finding, graded by the check's own row.
+    pub fn check(
+        kind: FindingKind,
+        rule_id: impl Into<String>,
+        severity: Severity,
+        class: FlawClass,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            kind,
+            rule_id: rule_id.into(),
+            severity,
+            confidence: Confidence::High,
+            cause: None,
+            class,
+            message: message.into(),
+            fingerprint: String::new(),
+            suppressed: None,
+            baseline: None,
+        }
+    }
+}
+
+/// Why a finding is suppressed (from the suppressions file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppressed {
+    pub reason: String,
+    /// `YYYY-MM-DD`: the entry stops suppressing after this day.
+    pub expires: String,
+    /// Where the entry is (`file:line`).
+    pub entry: String,
+}
+
+/// A finding's state against a baseline report (SARIF `baselineState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+/// A finding of the baseline report this run did not show again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbsentFinding {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub severity: Severity,
+    pub target: String,
+    pub case: String,
     pub message: String,
 }
 
@@ -133,6 +327,9 @@ pub struct RequestRecord {
 /// One case's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
+    /// The target's name (as in [`TargetInfo::name`]).
+    #[serde(default)]
+    pub target: String,
     pub suite: String,
     /// Unique within the suite (catalogue variants get `-<n>` suffixes).
     pub id: String,
@@ -158,9 +355,23 @@ pub struct CaseResult {
 }
 
 impl RunReport {
-    /// Recomputes the summary from the cases.
+    /// Recomputes every case's outcome and the summary under the report's gate: a case with a
+    /// finding the gate fails is `fail`; one whose findings are all below the gate, suppressed
+    /// or (with `new_only`) unchanged passes, its findings still listed.
     pub fn summarize(&mut self) {
+        let gate = self.gate;
         let mut s = Summary::default();
+        // The baseline controls keep the runner's verdict: a control that did not behave as a
+        // working deployment failed, whatever its findings' grades.
+        for case in self.suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
+            if matches!(case.outcome, Outcome::Pass | Outcome::Fail) {
+                case.outcome = if case.findings.iter().any(|f| gate.fails(f)) {
+                    Outcome::Fail
+                } else {
+                    Outcome::Pass
+                };
+            }
+        }
         for case in self.suites.iter().flat_map(|s| &s.cases) {
             s.total += 1;
             match case.outcome {
@@ -169,15 +380,93 @@ impl RunReport {
                 Outcome::Error => s.errored += 1,
                 Outcome::Skip => s.skipped += 1,
             }
-            for f in &case.findings {
-                match f.kind {
-                    FindingKind::Security => s.findings += 1,
-                    FindingKind::Contract => s.contract_deviations += 1,
-                    FindingKind::Informational => {}
-                }
+        }
+        for f in self.all_cases().flat_map(|c| &c.findings) {
+            if f.suppressed.is_some() {
+                s.suppressed += 1;
+                continue;
+            }
+            s.findings += 1;
+            if f.kind == FindingKind::Contract {
+                s.contract_deviations += 1;
+            }
+            s.by_grade.add(f.severity);
+            if f.baseline == Some(BaselineState::New) {
+                s.new += 1;
+            }
+            if gate.fails(f) {
+                s.failing += 1;
             }
         }
         self.summary = s;
+    }
+
+    /// Names every suite and case after the report's one target and lists it in `targets`.
+    pub fn label_target(&mut self) {
+        let name = self.target.name.clone();
+        for s in &mut self.suites {
+            s.target.clone_from(&name);
+            for c in &mut s.cases {
+                c.target.clone_from(&name);
+            }
+        }
+        for c in &mut self.baseline {
+            c.target.clone_from(&name);
+        }
+        self.targets = vec![self.target.clone()];
+    }
+
+    /// One report of several runs (several targets audited at once): cases keep their
+    /// target's name, the run id and start time are the first's, the duration the longest.
+    pub fn merge(mut reports: Vec<RunReport>, run_id: String) -> Option<RunReport> {
+        if reports.is_empty() {
+            return None;
+        }
+        let mut merged = reports.remove(0);
+        merged.run_id = run_id;
+        let first = merged.target.name.clone();
+        for n in &mut merged.notes {
+            *n = format!("{first}: {n}");
+        }
+        for r in reports {
+            merged.duration_ms = merged.duration_ms.max(r.duration_ms);
+            merged.baseline_ok &= r.baseline_ok;
+            merged.targets.extend(r.targets);
+            merged.baseline.extend(r.baseline);
+            merged.suites.extend(r.suites);
+            merged.notes.extend(
+                r.notes
+                    .into_iter()
+                    .map(|n| format!("{}: {n}", r.target.name)),
+            );
+        }
+        merged.summarize();
+        Some(merged)
+    }
+
+    /// Sets every finding's fingerprint: a hash of the target's name, the rule, the cause (or
+    /// class) and the case's stable identity (its suite and title, with loopback ports removed;
+    /// for fuzzer findings the disagreement the case id names).
+    pub fn fingerprint(&mut self) {
+        for case in self
+            .baseline
+            .iter_mut()
+            .chain(self.suites.iter_mut().flat_map(|s| s.cases.iter_mut()))
+        {
+            let identity = case_identity(case);
+            for f in &mut case.findings {
+                let why = f.cause.map_or_else(|| f.class.name(), |c| c.id());
+                let text = format!(
+                    "{}\u{0}{}\u{0}{}\u{0}{}",
+                    case.target, f.rule_id, why, identity
+                );
+                let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes());
+                f.fingerprint = digest.as_ref()[..12]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+            }
+        }
     }
 
     /// Every case result, baseline first.
@@ -186,4 +475,40 @@ impl RunReport {
             .iter()
             .chain(self.suites.iter().flat_map(|s| &s.cases))
     }
+}
+
+/// A case's identity across runs: suite and title without loopback ports (ephemeral on the
+/// mock); a fuzzer finding's id without its running number.
+fn case_identity(case: &CaseResult) -> String {
+    if case.suite == "differential" {
+        let id = case.id.strip_prefix("diff-").unwrap_or(&case.id);
+        return id.split_once('-').map_or(id, |(_, rest)| rest).to_owned();
+    }
+    format!("{}/{}", case.suite, stable_text(&case.title))
+}
+
+/// A title without what changes from run to run: loopback ports (ephemeral on the mock) and
+/// long random runs (key ids, nonces) become `…`.
+fn stable_text(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    let mut rest = title;
+    while let Some(i) = rest.find("127.0.0.1:") {
+        out.push_str(&rest[..i + "127.0.0.1".len()]);
+        rest = rest[i + "127.0.0.1:".len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    let mut stable = String::with_capacity(out.len());
+    let mut run = String::new();
+    for c in out.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            run.push(c);
+            continue;
+        }
+        let random = run.len() >= 20 && run.chars().any(|c| c.is_ascii_digit());
+        stable.push_str(if random { "…" } else { &run });
+        run.clear();
+        stable.push(c);
+    }
+    stable.pop();
+    stable
 }

@@ -1,28 +1,31 @@
 //! `results.sarif`: SARIF 2.1.0 for code-scanning dashboards, built with `serde-sarif`'s types.
 //!
-//! One run, tool driver `authprobe`. Results are **findings only**: security findings and contract
-//! deviations (never informational findings, never passes), one result per finding, level by
-//! severity (critical/high → `error`, medium → `warning`, low/info → `note`). A result is located
-//! by a logical location `<suite>/<case id>` and carries a `partialFingerprints` entry (SHA-256
-//! of rule id, suite and case id) so CI deduplicates it across runs. Rules: one per distinct
-//! rule id with results, described by the case it comes from (title, expected secure behaviour,
-//! references), tagged with severity and the case's tags.
+//! One run, tool driver `authprobe`. Results are **findings only**, graded low or above (the
+//! information-only strictness deltas stay in the other formats), one result per finding, level
+//! by grade (critical/high → `error`, medium → `warning`, low → `note`), with the grade as
+//! `security-severity` on the rule (the highest of its results) and on the result, so code
+//! scanning shows it. A result is located by a logical location `<target>/<suite>/<case id>` and
+//! carries the finding's fingerprint in `partialFingerprints` so CI deduplicates it across runs;
+//! a suppressed finding carries a SARIF `suppressions` entry with its reason, and against a
+//! baseline every result has a `baselineState` (`new`, `unchanged`; findings that disappeared
+//! are listed as `absent` results). Rules: one per distinct rule id with results, described by
+//! the case it comes from (title, expected secure behaviour, references).
 
-use super::common::{is_failing, kind_name};
+use super::common::kind_name;
 use super::markdown::escape as md_escape;
-use super::model::{CaseResult, Finding, FindingKind, RunReport};
+use super::model::{AbsentFinding, BaselineState, CaseResult, Finding, FindingKind, RunReport};
 use crate::forge::Severity;
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
     Location, LogicalLocation, Message, MultiformatMessageString, PropertyBag, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 
 /// The `$schema` written into every log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The `partialFingerprints` key (versioned, so the hash input can change without collisions).
-pub const FINGERPRINT_KEY: &str = "authprobeCase/v1";
+pub const FINGERPRINT_KEY: &str = "authprobeFinding/v2";
 
 /// The run as a SARIF log, pretty JSON with a trailing newline.
 pub fn to_sarif_json(report: &RunReport) -> String {
@@ -38,7 +41,7 @@ pub fn to_sarif(report: &RunReport) -> Sarif {
     let failing: Vec<(&CaseResult, &Finding)> = report
         .all_cases()
         .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
-        .filter(|(_, f)| is_failing(f.kind))
+        .filter(|(_, f)| f.severity > Severity::Info)
         .collect();
 
     // Rules in order of first appearance: stable for a stable case order.
@@ -52,13 +55,20 @@ pub fn to_sarif(report: &RunReport) -> Sarif {
         .iter()
         .filter_map(|id| rule(id, &failing))
         .collect();
-    let results: Vec<SarifResult> = failing
+    let mut results: Vec<SarifResult> = failing
         .iter()
         .map(|(case, f)| {
             let index = rule_ids.iter().position(|r| *r == f.rule_id).unwrap_or(0);
             result(case, f, index)
         })
         .collect();
+    results.extend(
+        report
+            .absent
+            .iter()
+            .filter(|a| a.severity > Severity::Info)
+            .map(absent_result),
+    );
 
     let driver = ToolComponent::builder()
         .name(report.tool.clone())
@@ -86,24 +96,6 @@ pub fn level(severity: Severity) -> ResultLevel {
         Severity::Medium => ResultLevel::Warning,
         Severity::Low | Severity::Info => ResultLevel::Note,
     }
-}
-
-/// GitHub code scanning's `security-severity` score for a severity.
-fn security_severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "3.0",
-        Severity::Info => "0.0",
-    }
-}
-
-/// The stable fingerprint of a finding's place: SHA-256 over rule id, suite and case id.
-pub fn fingerprint(rule_id: &str, suite: &str, case_id: &str) -> String {
-    let input = [rule_id, suite, case_id].join("\u{0}");
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input.as_bytes());
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn rule(id: &str, failing: &[(&CaseResult, &Finding)]) -> Option<ReportingDescriptor> {
@@ -147,12 +139,10 @@ fn rule(id: &str, failing: &[(&CaseResult, &Finding)]) -> Option<ReportingDescri
         }
     }
     let mut extra = BTreeMap::new();
-    if kinds.contains(&FindingKind::Security) {
-        extra.insert(
-            "security-severity".to_string(),
-            json!(security_severity(severity)),
-        );
-    }
+    extra.insert(
+        "security-severity".to_string(),
+        json!(severity.security_severity()),
+    );
     extra.insert("severity".to_string(), json!(severity.to_string()));
     if let Some(c) = &case.catalogue_id {
         extra.insert("catalogueId".to_string(), json!(c));
@@ -212,7 +202,11 @@ fn rule_name(id: &str) -> String {
 }
 
 fn result(case: &CaseResult, f: &Finding, rule_index: usize) -> SarifResult {
-    let qualified = format!("{}/{}", case.suite, case.id);
+    let qualified = if case.target.is_empty() {
+        format!("{}/{}", case.suite, case.id)
+    } else {
+        format!("{}/{}/{}", case.target, case.suite, case.id)
+    };
     let location = Location::builder()
         .logical_locations(vec![LogicalLocation::builder()
             .name(case.id.clone())
@@ -221,13 +215,23 @@ fn result(case: &CaseResult, f: &Finding, rule_index: usize) -> SarifResult {
             .build()])
         .build();
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(
-        FINGERPRINT_KEY.to_string(),
-        fingerprint(&f.rule_id, &case.suite, &case.id),
-    );
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let mut extra: BTreeMap<String, Value> = BTreeMap::new();
     extra.insert("kind".to_string(), json!(kind_name(f.kind)));
     extra.insert("severity".to_string(), json!(f.severity.to_string()));
+    extra.insert(
+        "security-severity".to_string(),
+        json!(f.severity.security_severity()),
+    );
+    extra.insert("confidence".to_string(), json!(f.confidence.to_string()));
+    extra.insert("class".to_string(), json!(f.class.name()));
+    if let Some(c) = f.cause {
+        extra.insert("cause".to_string(), json!(c.id()));
+        extra.insert("producer".to_string(), json!(c.producer().to_string()));
+    }
+    if !case.target.is_empty() {
+        extra.insert("target".to_string(), json!(case.target));
+    }
     extra.insert("suite".to_string(), json!(case.suite));
     extra.insert("caseId".to_string(), json!(case.id));
     extra.insert("caseTitle".to_string(), json!(case.title));
@@ -246,7 +250,7 @@ fn result(case: &CaseResult, f: &Finding, rule_index: usize) -> SarifResult {
     } else {
         f.message.clone()
     };
-    SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(f.rule_id.clone())
         .rule_index(i64::try_from(rule_index).unwrap_or(i64::MAX))
         .level(level(f.severity))
@@ -259,7 +263,45 @@ fn result(case: &CaseResult, f: &Finding, rule_index: usize) -> SarifResult {
                 .additional_properties(extra)
                 .build(),
         )
-        .build()
+        .build();
+    if let Some(s) = &f.suppressed {
+        result.suppressions = Some(vec![Suppression::builder()
+            .kind(json!("external"))
+            .status(json!("accepted"))
+            .justification(format!("{} (until {}; {})", s.reason, s.expires, s.entry))
+            .build()]);
+    }
+    if let Some(state) = f.baseline {
+        result.baseline_state = Some(json!(match state {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }));
+    }
+    result
+}
+
+/// A finding of the baseline report that this run no longer shows.
+fn absent_result(a: &AbsentFinding) -> SarifResult {
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), a.fingerprint.clone());
+    let mut result = SarifResult::builder()
+        .rule_id(a.rule_id.clone())
+        .level(level(a.severity))
+        .message(
+            Message::builder()
+                .text(format!("no longer found: {}", a.message))
+                .build(),
+        )
+        .locations(vec![Location::builder()
+            .logical_locations(vec![LogicalLocation::builder()
+                .fully_qualified_name(format!("{}/{}", a.target, a.case))
+                .kind("function")
+                .build()])
+            .build()])
+        .partial_fingerprints(fingerprints)
+        .build();
+    result.baseline_state = Some(json!("absent"));
+    result
 }
 
 fn run_properties(report: &RunReport) -> PropertyBag {

@@ -4,7 +4,7 @@
 use crate::scenario::{self, ScenarioError, Suite};
 
 /// (file name, text) of every built-in suite, in run order.
-pub const BUILTIN: [(&str, &str); 6] = [
+pub const BUILTIN: [(&str, &str); 7] = [
     (
         "scenarios/unauthenticated.toml",
         include_str!("../../scenarios/unauthenticated.toml"),
@@ -16,6 +16,10 @@ pub const BUILTIN: [(&str, &str); 6] = [
     (
         "scenarios/attacks.toml",
         include_str!("../../scenarios/attacks.toml"),
+    ),
+    (
+        "scenarios/placement.toml",
+        include_str!("../../scenarios/placement.toml"),
     ),
     (
         "scenarios/better-auth.toml",

@@ -16,13 +16,14 @@ use self::plan::Item;
 use self::session::{Credentials, Session};
 use crate::forge::oob::OobServer;
 use crate::forge::{AttackerKeys, Severity};
+use crate::judge::FlawClass;
 use crate::report::{
     CaseResult, Finding, FindingKind, Observed, Outcome, RequestRecord, RunReport, SuiteResult,
     TargetInfo,
 };
 use crate::scenario::{CaseSpec, FlowStep, Need, Server, Suite};
 use crate::sign::SigningKey;
-use crate::target::profile::{ContractSection, TokenPlacement};
+use crate::target::profile::{ContractSection, PolicySection, TokenPlacement};
 use crate::target::Endpoints;
 use crate::token::Token;
 use futures::StreamExt as _;
@@ -55,12 +56,16 @@ impl Default for RunConfig {
 
 /// What is audited.
 pub struct TargetSpec {
+    /// The target's name in reports (the profile's `[target] name`, the mock's variant, or the
+    /// backend URL); part of every finding's fingerprint, so keep it stable between runs.
+    pub name: String,
     /// `mock` or `live`.
     pub kind: String,
     pub variant: Option<String>,
     pub endpoints: Endpoints,
-    /// The issuer's private key (white-box).
-    pub issuer_key: Option<SigningKey>,
+    /// The issuer's private key(s) (white-box): with several, each target uses the one whose
+    /// public key its issuer publishes; a single key is used as given.
+    pub issuer_keys: Vec<SigningKey>,
     /// A token to start from when there is no auth server.
     pub token: Option<String>,
     pub credentials: Option<Credentials>,
@@ -68,16 +73,53 @@ pub struct TargetSpec {
     pub contract: ContractSection,
     /// Whether the auth server rate-limits (Better Auth: production mode).
     pub auth_rate_limiting: bool,
+    /// Overrides of the reference policy (default: the audit profile for the token's issuer,
+    /// the token's algorithm only).
+    pub policy: PolicySection,
+    /// The published key set, when there is no auth server to fetch it from.
+    pub jwks: Option<Value>,
+    /// Another target of the same run audits the shared auth server (its suite cases are not
+    /// repeated for every backend behind it).
+    pub auth_server_audited_by: Option<String>,
 }
 
 impl TargetSpec {
+    /// A target with these endpoints and every other setting at its default: no issuer key
+    /// (black-box), a throwaway user, `Authorization: Bearer`, the contract's codes, the Better
+    /// Auth reference policy for the issuer's tokens.
+    pub fn new(
+        name: impl Into<String>,
+        kind: impl Into<String>,
+        endpoints: Endpoints,
+    ) -> TargetSpec {
+        TargetSpec {
+            name: name.into(),
+            kind: kind.into(),
+            variant: None,
+            endpoints,
+            issuer_keys: Vec::new(),
+            token: None,
+            credentials: None,
+            placement: TokenPlacement::default(),
+            contract: ContractSection::default(),
+            auth_rate_limiting: false,
+            policy: PolicySection::default(),
+            jwks: None,
+            auth_server_audited_by: None,
+        }
+    }
+
     /// The embedded mock deployment as a white-box target (the harness holds its issuer key).
     pub fn for_mock(mock: &crate::target::mock::MockDeployment) -> TargetSpec {
         TargetSpec {
+            name: match mock.flaw {
+                Some(f) => format!("mock:{}", f.name()),
+                None => "mock".into(),
+            },
             kind: "mock".into(),
             variant: mock.flaw.map(|f| f.name().to_owned()),
             endpoints: mock.endpoints(),
-            issuer_key: mock.issuer_key().try_clone(),
+            issuer_keys: mock.issuer_key().try_clone().into_iter().collect(),
             token: None,
             credentials: None,
             placement: TokenPlacement::default(),
@@ -86,6 +128,9 @@ impl TargetSpec {
                 ..ContractSection::default()
             },
             auth_rate_limiting: mock.state.rate_limiting,
+            policy: PolicySection::default(),
+            jwks: None,
+            auth_server_audited_by: None,
         }
     }
 }
@@ -100,7 +145,7 @@ pub struct AuditOutcome {
 pub struct Context {
     pub endpoints: Endpoints,
     pub issuer_key: Option<SigningKey>,
-    pub attacker: AttackerKeys,
+    pub attacker: std::sync::Arc<AttackerKeys>,
     pub oob_base: String,
     pub base: Option<Token>,
     pub published: Vec<Map<String, Value>>,
@@ -110,6 +155,11 @@ pub struct Context {
     pub contract: ContractSection,
     pub secrets: Vec<String>,
     pub auth_rate_limiting: bool,
+    /// The reference validator with the target's policy and published keys; absent when the
+    /// run has no key set (then suite expectations judge).
+    pub oracle: Option<crate::judge::Oracle>,
+    /// Set when another target of the run audits the shared auth server.
+    pub auth_server_audited_by: Option<String>,
 }
 
 impl Context {
@@ -128,6 +178,12 @@ impl Context {
     pub fn missing_needs(&self, case: &CaseSpec, server: Server) -> Option<String> {
         match server {
             Server::Auth if self.endpoints.auth.is_none() => return Some("no auth server URL".into()),
+            Server::Auth if self.auth_server_audited_by.is_some() => {
+                return Some(format!(
+                    "the auth server is audited once per run, with target {}",
+                    self.auth_server_audited_by.as_deref().unwrap_or_default()
+                ))
+            }
             Server::BackendKeySetDown if self.endpoints.backend_key_set_down.is_none() => {
                 return Some("the target has no backend instance with its key set down (target.backend_key_set_down_url)".into())
             }
@@ -145,6 +201,10 @@ impl Context {
                 Some("the auth server does not rate-limit (Better Auth enables it only with NODE_ENV=production)".into())
             }
             Need::Cors if self.endpoints.frontend_origin.is_none() => Some("no front-end origin configured".into()),
+            Need::HeaderPlacement if self.placement.placement != "header" => Some(format!(
+                "the target's contract carries the token in a {} (only header contracts are checked for tokens elsewhere)",
+                self.placement.placement
+            )),
             _ => None,
         })
     }
@@ -202,6 +262,8 @@ pub enum AuditError {
     Client(#[from] http::ClientError),
     #[error("generating harness keys: {0}")]
     Keys(String),
+    #[error("no target to audit")]
+    NoTarget,
 }
 
 fn unix_now() -> i64 {
@@ -232,6 +294,124 @@ pub async fn audit(
     config: RunConfig,
     progress: Progress<'_>,
 ) -> Result<AuditOutcome, AuditError> {
+    let shared = Shared::new(&config)?;
+    audit_target(target, &suites, &config, progress, &shared).await
+}
+
+/// Audits several targets at once, concurrently, and merges their reports into one. Targets
+/// behind the same auth server share one session (one sign-up), and all share the harness's
+/// attacker keys.
+pub async fn audit_many(
+    targets: Vec<TargetSpec>,
+    suites: Vec<Suite>,
+    config: RunConfig,
+    progress: Progress<'_>,
+) -> Result<AuditOutcome, AuditError> {
+    let shared = Shared::new(&config)?;
+    let count = targets.len();
+    let mut targets = targets;
+    let mut first_by_auth: BTreeMap<String, String> = BTreeMap::new();
+    for t in &mut targets {
+        if let Some(auth) = &t.endpoints.auth {
+            let key = format!("{auth}{}", t.endpoints.auth_base_path);
+            match first_by_auth.get(&key) {
+                Some(first) => t.auth_server_audited_by = Some(first.clone()),
+                None => {
+                    first_by_auth.insert(key, t.name.clone());
+                }
+            }
+        }
+    }
+    let runs = futures::future::join_all(
+        targets
+            .into_iter()
+            .map(|t| audit_target(t, &suites, &config, progress, &shared)),
+    )
+    .await;
+    let mut reports = Vec::with_capacity(count);
+    let mut unreachable = false;
+    for run in runs {
+        let run = run?;
+        unreachable |= run.target_unreachable;
+        reports.push(run.report);
+    }
+    let run_id = match reports.as_slice() {
+        [one] => one.run_id.clone(),
+        _ => format!(
+            "{}-{count}-targets",
+            rfc3339(unix_now()).replace([':', '-'], "")
+        ),
+    };
+    let report = RunReport::merge(reports, run_id).ok_or(AuditError::NoTarget)?;
+    Ok(AuditOutcome {
+        report,
+        target_unreachable: unreachable,
+    })
+}
+
+/// What concurrent audits share: one HTTP client, the attacker keys, one session per auth
+/// server and credentials.
+struct Shared {
+    http: Http,
+    attacker: std::sync::Arc<AttackerKeys>,
+    sessions:
+        tokio::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<SessionResult>>>>,
+    /// Captures of auth-server-only flows, per auth server, user and suite.
+    flows: tokio::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<FlowResult>>>>,
+}
+
+/// Whether a suite's flows succeeded, the variables they captured, and their notes.
+type FlowResult = (bool, BTreeMap<String, String>, Vec<String>);
+
+/// A session, or why there is none (and whether the auth server was unreachable).
+type SessionResult = Result<Session, (String, bool)>;
+
+impl Shared {
+    fn new(config: &RunConfig) -> Result<Shared, AuditError> {
+        Ok(Shared {
+            http: Http::new(config.http.clone())?,
+            attacker: std::sync::Arc::new(
+                AttackerKeys::generate().map_err(|e| AuditError::Keys(e.to_string()))?,
+            ),
+            sessions: Default::default(),
+            flows: Default::default(),
+        })
+    }
+
+    /// The session for this auth server and these credentials, signed up once.
+    async fn session(
+        &self,
+        endpoints: &crate::target::Endpoints,
+        creds: &Credentials,
+    ) -> SessionResult {
+        let key = format!(
+            "{}{}\u{0}{}",
+            endpoints.auth.as_deref().unwrap_or_default(),
+            endpoints.auth_base_path,
+            creds.email
+        );
+        let cell = self.sessions.lock().await.entry(key).or_default().clone();
+        cell.get_or_init(|| async {
+            session::bootstrap(&self.http, endpoints, creds)
+                .await
+                .map_err(|e| {
+                    let unreachable =
+                        matches!(&e, session::SessionError::Transport(t) if t.target_unreachable());
+                    (e.to_string(), unreachable)
+                })
+        })
+        .await
+        .clone()
+    }
+}
+
+async fn audit_target(
+    target: TargetSpec,
+    suites: &[Suite],
+    config: &RunConfig,
+    progress: Progress<'_>,
+    shared: &Shared,
+) -> Result<AuditOutcome, AuditError> {
     let started = Instant::now();
     let now = unix_now();
     let run_id = format!(
@@ -239,8 +419,8 @@ pub async fn audit(
         rfc3339(now).replace([':', '-'], ""),
         target.variant.as_deref().unwrap_or(&target.kind)
     );
-    let http = Http::new(config.http.clone())?;
-    let attacker = AttackerKeys::generate().map_err(|e| AuditError::Keys(e.to_string()))?;
+    let http = &shared.http;
+    let attacker = shared.attacker.clone();
     let mut notes = Vec::new();
     let mut unreachable = false;
 
@@ -251,12 +431,10 @@ pub async fn audit(
             .credentials
             .clone()
             .unwrap_or_else(|| Credentials::throwaway(&run_id));
-        match session::bootstrap(&http, &target.endpoints, &creds).await {
+        match shared.session(&target.endpoints, &creds).await {
             Ok(s) => session = Some(s),
-            Err(e) => {
-                if let session::SessionError::Transport(t) = &e {
-                    unreachable |= t.target_unreachable();
-                }
+            Err((e, down)) => {
+                unreachable |= down;
                 notes.push(format!("could not get a session from the auth server: {e}"));
             }
         }
@@ -269,10 +447,27 @@ pub async fn audit(
     if base_text.is_some() && base.is_none() {
         notes.push("the starting token is not a compact JWS".into());
     }
-    let published = session
+    let jwks = session
         .as_ref()
-        .map(Session::published_keys)
+        .map(|s| s.jwks.clone())
+        .or_else(|| target.jwks.clone());
+    let published: Vec<Map<String, Value>> = jwks
+        .as_ref()
+        .and_then(|j| j["keys"].as_array())
+        .map(|a| a.iter().filter_map(|k| k.as_object().cloned()).collect())
         .unwrap_or_default();
+    let oracle = match (&base, &jwks) {
+        (Some(base), Some(jwks)) => match reference_oracle(base, jwks, &target) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                notes.push(format!(
+                    "no reference verdicts (suite expectations judge instead): {e}"
+                ));
+                None
+            }
+        },
+        _ => None,
+    };
     let kids: Vec<String> = published
         .iter()
         .filter_map(|k| k.get("kid").and_then(Value::as_str).map(str::to_owned))
@@ -293,14 +488,16 @@ pub async fn audit(
     if let Some(t) = &base_text {
         secrets.push(t.clone());
     }
-    if let Some(k) = &target.issuer_key {
+    let (issuer_key, key_note) = pick_issuer_key(target.issuer_keys, jwks.as_ref());
+    notes.extend(key_note);
+    if let Some(k) = &issuer_key {
         secrets.extend(k.secret_material());
     }
     secrets.retain(|s| s.len() >= 8);
 
     let ctx = Context {
         endpoints: target.endpoints.clone(),
-        issuer_key: target.issuer_key,
+        issuer_key,
         attacker,
         oob_base: oob.base_url(),
         base,
@@ -311,12 +508,14 @@ pub async fn audit(
         contract: target.contract.clone(),
         secrets,
         auth_rate_limiting: target.auth_rate_limiting,
+        oracle,
+        auth_server_audited_by: target.auth_server_audited_by.clone(),
     };
 
     let runner = Runner {
         ctx: &ctx,
-        http: &http,
-        config: &config,
+        http,
+        config,
         consecutive_connect_errors: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
     };
@@ -355,7 +554,7 @@ pub async fn audit(
     if let Some(s) = &ctx.session {
         suite_results.push(key_set_check(&s.jwks));
     }
-    for suite in &suites {
+    for suite in suites {
         let mut cases = Vec::new();
         if !baseline_ok || unreachable {
             let reason = if unreachable {
@@ -367,6 +566,7 @@ pub async fn audit(
                 cases.push(skipped_result(&suite.suite.name, case, reason));
             }
             suite_results.push(SuiteResult {
+                target: String::new(),
                 name: suite.suite.name.clone(),
                 description: suite.suite.description.clone(),
                 cases,
@@ -374,7 +574,34 @@ pub async fn audit(
             continue;
         }
         let mut vars = ctx.variables();
-        let flows_ok = runner.run_flows(suite, &mut vars, &mut notes).await;
+        // Flows that only talk to the auth server (sign in, get a token, sign out) run once per
+        // auth server and session; every backend behind it is judged on their captures.
+        let shareable = !suite.flows.is_empty()
+            && suite.flows.iter().all(|f| f.server == Server::Auth)
+            && ctx.endpoints.auth.is_some();
+        let flows_ok = if shareable {
+            let key = format!(
+                "{}{}\u{0}{}\u{0}{}",
+                ctx.endpoints.auth.as_deref().unwrap_or_default(),
+                ctx.endpoints.auth_base_path,
+                vars.get("user_email").map_or("", String::as_str),
+                suite.suite.name
+            );
+            let cell = shared.flows.lock().await.entry(key).or_default().clone();
+            let captured = cell
+                .get_or_init(|| async {
+                    let mut v = vars.clone();
+                    let mut flow_notes = Vec::new();
+                    let ok = runner.run_flows(suite, &mut v, &mut flow_notes).await;
+                    (ok, v, flow_notes)
+                })
+                .await;
+            vars.clone_from(&captured.1);
+            notes.extend(captured.2.iter().cloned());
+            captured.0
+        } else {
+            runner.run_flows(suite, &mut vars, &mut notes).await
+        };
         let items = if flows_ok {
             plan::expand(&ctx, suite, &vars)
         } else {
@@ -409,6 +636,7 @@ pub async fn audit(
             cases.push(runner.run_item(item, &oob, deadline, progress, total).await);
         }
         suite_results.push(SuiteResult {
+            target: String::new(),
             name: suite.suite.name.clone(),
             description: suite.suite.description.clone(),
             cases,
@@ -432,6 +660,9 @@ pub async fn audit(
         started_at: rfc3339(now),
         duration_ms: started.elapsed().as_millis() as u64,
         target: TargetInfo {
+            name: target.name.clone(),
+            baseline_ok,
+            duration_ms: started.elapsed().as_millis() as u64,
             kind: target.kind,
             variant: target.variant,
             backend_url: ctx.endpoints.backend.clone(),
@@ -447,12 +678,89 @@ pub async fn audit(
         suites: suite_results,
         summary: Default::default(),
         notes,
+        gate: Default::default(),
+        absent: Vec::new(),
+        targets: Vec::new(),
     };
+    report.label_target();
     report.summarize();
     Ok(AuditOutcome {
         report,
         target_unreachable: unreachable,
     })
+}
+
+/// The issuer key a target's audit signs with: the one given, or among several the one whose
+/// public key the target's issuer publishes (with a note when none does).
+pub fn pick_issuer_key(
+    mut keys: Vec<SigningKey>,
+    jwks: Option<&Value>,
+) -> (Option<SigningKey>, Option<String>) {
+    if keys.len() <= 1 {
+        return (keys.pop(), None);
+    }
+    let published: Vec<&Map<String, Value>> = jwks
+        .and_then(|j| j["keys"].as_array())
+        .map(|a| a.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let found = keys.iter().position(|k| {
+        let public = k.public_jwk(None, None);
+        published.iter().any(|p| same_public_key(&public, p))
+    });
+    match found {
+        Some(i) => (Some(keys.swap_remove(i)), None),
+        None => (
+            None,
+            Some(format!(
+                "none of the {} issuer keys given is published by this target's issuer: black-box audit",
+                keys.len()
+            )),
+        ),
+    }
+}
+
+/// True when two JWKs hold the same public key (type and key material; `kid`, `alg` and the
+/// rest ignored).
+fn same_public_key(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    let members: &[&str] = match a.get("kty").and_then(Value::as_str) {
+        Some("OKP") => &["kty", "crv", "x"],
+        Some("EC") => &["kty", "crv", "x", "y"],
+        Some("RSA") => &["kty", "n", "e"],
+        _ => return false,
+    };
+    members
+        .iter()
+        .all(|m| a.get(*m).is_some() && a.get(*m) == b.get(*m))
+}
+
+/// The reference validator for a target: its policy (the audit profile for the token's issuer
+/// and algorithm, then the profile's `[policy]`) over the published keys.
+fn reference_oracle(
+    base: &Token,
+    jwks: &Value,
+    target: &TargetSpec,
+) -> Result<crate::judge::Oracle, String> {
+    let keys = crate::jwk::KeySet::from_public_jwks(jwks.to_string().as_bytes())
+        .map_err(|e| format!("the published key set is not usable: {e}"))?;
+    let claims = base
+        .claims(16)
+        .map_err(|e| format!("the starting token's claims: {e}"))?;
+    let issuer = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .ok_or("the starting token has no string iss")?;
+    let alg = base
+        .alg()
+        .and_then(crate::Algorithm::from_name)
+        .ok_or("the starting token's alg is not a known one")?;
+    let policy = crate::differential::reference_policy(issuer, alg, &target.policy)?;
+    let bearer =
+        crate::differential::shape_of(&target.placement) == crate::differential::Shape::Bearer;
+    Ok(crate::judge::Oracle::new(
+        crate::validate::Validator::new(policy),
+        keys,
+        bearer,
+    ))
 }
 
 /// Marks cases whose OOB path was fetched after their answer was judged.
@@ -468,12 +776,12 @@ fn mark_late_fetches(suites: &mut [SuiteResult], fetched: &[String]) {
         };
         let already = case.findings.iter().any(|f| f.rule_id == "AP-OOB-FETCH");
         if !already && fetched.iter().any(|p| p.starts_with(&path)) {
-            case.findings.push(Finding {
-                kind: FindingKind::Security,
-                rule_id: "AP-OOB-FETCH".into(),
-                severity: Severity::Critical,
-                message: format!("the target fetched the harness URL {path} named in the token"),
-            });
+            case.findings.push(Finding::graded(
+                "AP-OOB-FETCH",
+                crate::judge::Cause::AttackerUrlFetched,
+                crate::judge::Confidence::Medium,
+                format!("the target fetched the harness URL {path} named in the token (after answering)"),
+            ));
             case.outcome = Outcome::Fail;
         }
         case.tags.retain(|t| !t.starts_with("oob:"));
@@ -485,11 +793,14 @@ fn mark_late_fetches(suites: &mut [SuiteResult], fetched: &[String]) {
 fn key_set_check(jwks: &Value) -> SuiteResult {
     use crate::jwk::{KeyError, KeySet, KeySetError};
     let mut findings = Vec::new();
-    let security = |message: String| Finding {
-        kind: FindingKind::Security,
-        rule_id: "AP-K07-jwks-private-material".into(),
-        severity: Severity::Critical,
-        message,
+    let security = |message: String| {
+        Finding::check(
+            FindingKind::Security,
+            "AP-K07-jwks-private-material",
+            Severity::Critical,
+            FlawClass::AuthServer,
+            message,
+        )
     };
     match KeySet::from_public_jwks(jwks.to_string().as_bytes()) {
         Err(
@@ -499,12 +810,13 @@ fn key_set_check(jwks: &Value) -> SuiteResult {
                 "the published key set leaks secret key material: {e}"
             )));
         }
-        Err(e) => findings.push(Finding {
-            kind: FindingKind::Contract,
-            rule_id: "AP-K07-jwks-unusable".into(),
-            severity: Severity::High,
-            message: format!("the published key set is not usable: {e}"),
-        }),
+        Err(e) => findings.push(Finding::check(
+            FindingKind::Contract,
+            "AP-K07-jwks-unusable",
+            Severity::Low,
+            FlawClass::AuthServer,
+            format!("the published key set is not usable: {e}"),
+        )),
         Ok(set) => {
             for ignored in set.ignored() {
                 let weak = matches!(
@@ -514,19 +826,22 @@ fn key_set_check(jwks: &Value) -> SuiteResult {
                         | KeyError::RsaRoca
                         | KeyError::RsaBadExponent
                 );
-                findings.push(Finding {
-                    kind: if weak {
-                        FindingKind::Security
-                    } else {
-                        FindingKind::Informational
-                    },
-                    rule_id: if weak {
-                        "AP-E11-rsa-small-modulus".into()
-                    } else {
-                        "AP-K07-jwks-ignored-key".into()
-                    },
-                    severity: if weak { Severity::High } else { Severity::Info },
-                    message: format!("published key ignored: {ignored}"),
+                findings.push(if weak {
+                    Finding::check(
+                        FindingKind::Security,
+                        "AP-E11-rsa-small-modulus",
+                        Severity::High,
+                        FlawClass::AuthServer,
+                        format!("published key ignored: {ignored}"),
+                    )
+                } else {
+                    Finding::check(
+                        FindingKind::Informational,
+                        "AP-K07-jwks-ignored-key",
+                        Severity::Info,
+                        FlawClass::AuthServer,
+                        format!("published key ignored: {ignored}"),
+                    )
                 });
             }
         }
@@ -536,11 +851,13 @@ fn key_set_check(jwks: &Value) -> SuiteResult {
         .any(|f| f.kind != FindingKind::Informational);
     let keys = jwks["keys"].as_array().map_or(0, Vec::len);
     SuiteResult {
+        target: String::new(),
         name: "key-set".into(),
         description:
             "The issuer's published key set: public members only, every key usable and strong."
                 .into(),
         cases: vec![CaseResult {
+            target: String::new(),
             suite: "key-set".into(),
             id: "published-key-set".into(),
             title: format!("the published key set ({keys} keys) holds only usable public keys"),
@@ -592,6 +909,7 @@ fn baseline_diagnosis(baseline: &[CaseResult]) -> String {
 
 fn skipped_result(suite: &str, case: &CaseSpec, reason: &str) -> CaseResult {
     CaseResult {
+        target: String::new(),
         suite: suite.into(),
         id: case.id.clone(),
         title: case.title.clone(),
@@ -632,6 +950,9 @@ impl Runner<'_> {
                 headers.push(("__placement__".to_owned(), t.clone()));
             }
             Item {
+                class: FlawClass::SignatureNotVerified,
+                placement: crate::scenario::Placement::Header,
+                by_reference: true,
                 suite: "baseline".into(),
                 id: id.into(),
                 title: title.into(),
@@ -860,6 +1181,7 @@ impl Runner<'_> {
     ) -> CaseResult {
         let started = Instant::now();
         let mut result = CaseResult {
+            target: String::new(),
             suite: item.suite.clone(),
             id: item.id.clone(),
             title: redact::redact(&item.title, &self.ctx.secrets),
@@ -900,6 +1222,69 @@ impl Runner<'_> {
         };
         let secrets = &self.ctx.secrets;
         let token = item.token.as_deref();
+        let now = unix_now();
+        let mut reference = None;
+        if let (true, Some(oracle)) = (item.by_reference, &self.ctx.oracle) {
+            let authorization: Vec<String> = out
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+                .map(|(_, v)| v.clone())
+                .collect();
+            let values: Vec<&[u8]> = authorization.iter().map(|v| v.as_bytes()).collect();
+            let misplaced = match &item.placement {
+                crate::scenario::Placement::Header => None,
+                elsewhere => Some(elsewhere.clone()),
+            };
+            // A token placed elsewhere than the contract says is no credential to the reference.
+            let raw = token.filter(|_| misplaced.is_none());
+            let verdict = match raw {
+                None if !oracle.bearer() => Some(crate::judge::Reference::Rejected(
+                    crate::ErrorCode::MissingToken,
+                )),
+                raw => oracle.judge(&values, raw.unwrap_or_default().as_bytes(), now),
+            };
+            // On a time boundary of the reference (±2 s, for clocks that differ), the case's own
+            // expectation (the catalogue's, made for the token's own time) decides instead.
+            let verdict = verdict.or_else(|| match item.judgement.outcome {
+                Some(crate::scenario::ExpectedOutcome::Accepted) => {
+                    Some(crate::judge::Reference::Accepted)
+                }
+                Some(crate::scenario::ExpectedOutcome::Rejected) => item
+                    .judgement
+                    .codes
+                    .first()
+                    .and_then(|c| c.parse().ok())
+                    .map(crate::judge::Reference::Rejected),
+                _ => None,
+            });
+            match verdict {
+                Some(v) => {
+                    reference = Some(judge::TokenVerdict {
+                        reference: v,
+                        oracle,
+                        now,
+                        misplaced,
+                        authorization,
+                    });
+                    result.expected = match v {
+                        crate::judge::Reference::Accepted => "accepted (reference validator)".into(),
+                        crate::judge::Reference::Rejected(code) => format!(
+                            "rejected with {code} (reference validator, the target's policy); catalogue: {}",
+                            item.expected_text
+                        ),
+                        crate::judge::Reference::Preflight => item.expected_text.clone(),
+                    };
+                }
+                None => {
+                    result.message = Some(
+                        "not judged: the token is within 2 s of a time boundary of the reference"
+                            .into(),
+                    );
+                    return finish(result);
+                }
+            }
+        }
         result.request = Some(RequestRecord {
             method: out.method.clone(),
             url: redact::redact(&out.url, secrets),
@@ -954,6 +1339,8 @@ impl Runner<'_> {
                     secrets,
                     contract: &self.ctx.contract,
                     oob_fetched: fetched,
+                    reference,
+                    credentials_in_cookie: self.ctx.placement.placement == "cookie",
                 };
                 let mut findings = judge::judge(item, &response, &evidence);
                 if item.tags.iter().any(|t| t == "lifecycle") {
@@ -967,20 +1354,32 @@ impl Runner<'_> {
                 for f in &mut findings {
                     f.message = redact::redact(&f.message, secrets);
                 }
-                let failing = findings
-                    .iter()
-                    .any(|f| f.kind != FindingKind::Informational);
-                result.outcome = if failing {
-                    Outcome::Fail
-                } else {
+                // The gate decides pass or fail when the report is summarized.
+                result.outcome = if findings.is_empty() {
                     Outcome::Pass
+                } else {
+                    Outcome::Fail
                 };
                 result.findings = findings;
                 result.observed = Some(observe(&response, secrets, token));
             }
             Some(Err(e)) => {
-                result.outcome = Outcome::Error;
-                result.message = Some(redact::redact(&e.to_string(), secrets));
+                let header_bytes: usize = out.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+                let oversize = header_bytes + out.url.len() > 8 * 1024;
+                let must_refuse =
+                    item.judgement.outcome == Some(crate::scenario::ExpectedOutcome::Rejected);
+                if oversize && must_refuse && matches!(e, TransportError::Other(_)) {
+                    // Node and others close the connection on a request over their header limit
+                    // (16 KiB) instead of answering 431: that is a refusal too.
+                    result.outcome = Outcome::Pass;
+                    result.message = Some(format!(
+                        "the target closed the connection on this {header_bytes}-byte request instead of answering: counted as a refusal ({})",
+                        redact::redact(&e.to_string(), secrets)
+                    ));
+                } else {
+                    result.outcome = Outcome::Error;
+                    result.message = Some(redact::redact(&e.to_string(), secrets));
+                }
             }
             None => {}
         }

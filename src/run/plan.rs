@@ -6,8 +6,9 @@ use super::Context;
 use crate::contract::{self, ErrorCode};
 use crate::forge::raw_json::RawObject;
 use crate::forge::{self, Delivery, Expected, ForgeInput, Forger};
+use crate::judge::FlawClass;
 use crate::scenario::{
-    CaseSpec, Edit, EditOp, ExpectedOutcome, Server, Signing, Suite, TokenSource,
+    CaseSpec, Edit, EditOp, ExpectedOutcome, Placement, Server, Signing, Suite, TokenSource,
 };
 use std::collections::BTreeMap;
 
@@ -32,6 +33,13 @@ pub struct Judgement {
 /// One request to send and judge.
 #[derive(Debug, Clone)]
 pub struct Item {
+    /// What an attacker gets when the case's own check fails (suite checks; requests about the
+    /// token are graded by the reference's cause instead).
+    pub class: FlawClass,
+    /// Where the case puts its token (the target's own placement when `Header`).
+    pub placement: Placement,
+    /// The expected verdict is the reference validator's with the target's policy.
+    pub by_reference: bool,
     pub suite: String,
     pub id: String,
     pub title: String,
@@ -76,6 +84,9 @@ fn expand_case(
 ) -> Vec<Item> {
     let server = case.server.unwrap_or(suite.suite.server);
     let mut item = Item {
+        class: case.class.unwrap_or(FlawClass::Contract),
+        placement: case.request.placement.clone(),
+        by_reference: about_the_token(case, server),
         suite: suite.suite.name.clone(),
         id: case.id.clone(),
         title: case.title.clone(),
@@ -148,6 +159,46 @@ fn expand_case(
             Err(reason) => vec![skipped(item, reason)],
         },
     }
+}
+
+/// True when a case sent to `server` is judged by the reference validator: a request to the
+/// backend whose expectation is a token verdict (acceptance, or a refusal whose codes the
+/// reference decides, with RFC 6750 parsing) rather than server-side state (revocation).
+pub fn about_the_token(case: &CaseSpec, server: Server) -> bool {
+    if server != Server::Backend {
+        return false;
+    }
+    let token_code = |c: &String| {
+        c.parse::<ErrorCode>().is_ok_and(|code| {
+            matches!(
+                code,
+                ErrorCode::MissingToken | ErrorCode::MalformedAuthorization
+            ) || crate::validate::RejectionKind::ALL
+                .iter()
+                .any(|k| k.code() == code && code != ErrorCode::KeySetUnavailable)
+        })
+    };
+    // Verdicts that hang on server-side state (revocation) or test a property of their own
+    // (security-tagged checks: the auth server's issuer, CORS) are the suite's.
+    if case
+        .tags
+        .iter()
+        .any(|t| t == "informational" || t == "security")
+    {
+        return false;
+    }
+    // Without a credential, only a refusal is a token verdict (a public path is accepted).
+    let no_credential =
+        case.token.from == TokenSource::None && case.request.authorization.is_none();
+    if no_credential && case.expect.outcome == ExpectedOutcome::Accepted {
+        return false;
+    }
+    case.token.from == TokenSource::Catalogue
+        || (matches!(
+            case.expect.outcome,
+            ExpectedOutcome::Accepted | ExpectedOutcome::Rejected
+        ) && case.expect.code.iter().all(token_code)
+            && case.request.method.eq_ignore_ascii_case("GET"))
 }
 
 fn skipped(mut item: Item, reason: String) -> Item {
@@ -262,6 +313,7 @@ fn catalogue_items(
         it.title = format!("{} {}: {}", found.id, found.slug, f.variant);
         it.rule_id = found.rule_id();
         it.severity = found.severity;
+        it.class = FlawClass::SignatureNotVerified;
         it.catalogue_id = Some(found.id.to_owned());
         it.references = found.references.iter().map(|r| (*r).to_owned()).collect();
         it.oob_path = f.oob_path.clone();

@@ -71,8 +71,13 @@ pub struct CaseSpec {
     pub title: String,
     /// Stable rule id reported for findings (e.g. `AP-EC-TOKEN_EXPIRED`).
     pub rule: String,
+    /// The grade of a failure of this case's own check (findings.md §5); requests about the
+    /// token are graded by the reference's cause instead.
     #[serde(default = "default_severity")]
     pub severity: Severity,
+    /// What an attacker gets when the check fails (findings.md §2; default `contract`).
+    #[serde(default)]
+    pub class: Option<crate::judge::FlawClass>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// The server this case talks to (default: the suite's).
@@ -109,6 +114,9 @@ pub enum Need {
     RateLimiting,
     /// The backend's CORS configuration names a front-end origin.
     Cors,
+    /// The target's contract carries the token in a header (`Authorization: Bearer`), so a
+    /// token anywhere else must be refused.
+    HeaderPlacement,
 }
 
 /// How a case's credential is built. The default is no token at all.

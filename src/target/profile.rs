@@ -20,11 +20,47 @@ pub struct TargetProfile {
     pub policy: PolicySection,
     #[serde(default)]
     pub contract: ContractSection,
+    /// Several backends behind the same auth server, audited in one run with one combined
+    /// report (teams run many services behind one Better Auth). Each takes `[token]`,
+    /// `[policy]` and `[contract]` from the top level unless it names its own.
+    #[serde(default)]
+    pub backend: Vec<BackendEntry>,
+}
+
+/// One backend of a profile that lists several.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendEntry {
+    /// The backend's name in reports (finding fingerprints include it).
+    pub name: String,
+    /// Its base URL.
+    pub url: String,
+    #[serde(default)]
+    pub token: Option<TokenPlacement>,
+    #[serde(default)]
+    pub policy: Option<PolicySection>,
+    #[serde(default)]
+    pub contract: Option<ContractSection>,
+}
+
+/// One backend of a profile, resolved: what a run audits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileTarget {
+    pub name: String,
+    pub endpoints: super::Endpoints,
+    pub token: TokenPlacement,
+    pub policy: PolicySection,
+    pub contract: ContractSection,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSection {
+    /// A short stable name for reports and finding fingerprints (default: the backend URL).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The backend's base URL (absent when `[[backend]]` entries list several).
+    #[serde(default)]
     pub backend_url: String,
     #[serde(default)]
     pub auth_url: Option<String>,
@@ -194,6 +230,38 @@ impl TargetProfile {
         }
     }
 
+    /// Every backend the profile names: the `[target]` backend, or each `[[backend]]` entry
+    /// with its own overrides.
+    pub fn targets(&self) -> Vec<ProfileTarget> {
+        if self.backend.is_empty() {
+            return vec![ProfileTarget {
+                name: self
+                    .target
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| self.target.backend_url.clone()),
+                endpoints: self.endpoints(),
+                token: self.token.clone(),
+                policy: self.policy.clone(),
+                contract: self.contract.clone(),
+            }];
+        }
+        self.backend
+            .iter()
+            .map(|b| {
+                let mut endpoints = self.endpoints();
+                endpoints.backend = b.url.clone();
+                ProfileTarget {
+                    name: b.name.clone(),
+                    endpoints,
+                    token: b.token.clone().unwrap_or_else(|| self.token.clone()),
+                    policy: b.policy.clone().unwrap_or_else(|| self.policy.clone()),
+                    contract: b.contract.clone().unwrap_or_else(|| self.contract.clone()),
+                }
+            })
+            .collect()
+    }
+
     /// Reads and checks a profile file; errors name the file, line and column.
     pub fn load(path: &Path) -> Result<TargetProfile, ProfileError> {
         let shown = path.display().to_string();
@@ -217,35 +285,50 @@ impl TargetProfile {
                 .unwrap_or((1, 1));
             invalid(format!("{line}:{column}: {}", e.message()))
         })?;
-        for url in [
-            Some(&profile.target.backend_url),
-            profile.target.auth_url.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
+        if profile.target.backend_url.is_empty() && profile.backend.is_empty() {
+            return Err(invalid(
+                "no backend: set target.backend_url or list [[backend]] entries".into(),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for b in &profile.backend {
+            if !names.insert(b.name.as_str()) {
+                return Err(invalid(format!(
+                    "two [[backend]] entries are named {:?}",
+                    b.name
+                )));
+            }
+        }
+        let backend_urls = profile.backend.iter().map(|b| &b.url);
+        for url in std::iter::once(&profile.target.backend_url)
+            .filter(|u| !u.is_empty())
+            .chain(profile.target.auth_url.as_ref())
+            .chain(backend_urls)
         {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(invalid(format!("{url:?} is not an http(s) URL")));
             }
         }
-        if !matches!(profile.contract.mode.as_str(), "codes" | "status-only") {
-            return Err(invalid(format!(
-                "contract.mode {:?}: expected \"codes\" or \"status-only\"",
-                profile.contract.mode
-            )));
-        }
-        for ours in profile.contract.codes.keys() {
-            ours.parse::<ErrorCode>()
-                .map_err(|e| invalid(format!("contract.codes: {e}")))?;
-        }
-        if !matches!(
-            profile.token.placement.as_str(),
-            "header" | "cookie" | "query" | "json-body"
-        ) {
-            return Err(invalid(format!(
-                "token.placement {:?}: expected header, cookie, query or json-body",
-                profile.token.placement
-            )));
+        for t in profile.targets() {
+            if !matches!(t.contract.mode.as_str(), "codes" | "status-only") {
+                return Err(invalid(format!(
+                    "contract.mode {:?}: expected \"codes\" or \"status-only\"",
+                    t.contract.mode
+                )));
+            }
+            for ours in t.contract.codes.keys() {
+                ours.parse::<ErrorCode>()
+                    .map_err(|e| invalid(format!("contract.codes: {e}")))?;
+            }
+            if !matches!(
+                t.token.placement.as_str(),
+                "header" | "cookie" | "query" | "json-body"
+            ) {
+                return Err(invalid(format!(
+                    "token.placement {:?}: expected header, cookie, query or json-body",
+                    t.token.placement
+                )));
+            }
         }
         Ok(profile)
     }

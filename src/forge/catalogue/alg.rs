@@ -137,6 +137,17 @@ fn b01(input: &ForgeInput<'_>, out: &mut Out) {
         AlgorithmNotAllowed,
         Touches::HEADER_SIGNATURE,
     );
+    // A key resolver that answers nothing for an unknown kid, under a library that then falls
+    // back to `none` when no algorithms are configured (CVE-2022-23540, jsonwebtoken ≤ 8.5.1).
+    let mut h = f.header();
+    h.set("alg", "\"none\"");
+    h.set("kid", "\"authprobe-unknown-kid\"");
+    out.code(
+        "alg none with an unknown kid, empty signature",
+        Forger::join(&crate::base64url::encode(h.as_str()), f.payload_b64(), ""),
+        AlgorithmNotAllowed,
+        Touches::HEADER_SIGNATURE,
+    );
     let mut h = f.header();
     h.set("alg", "\"none\"");
     h.append("typ", "\"JWT\"");
