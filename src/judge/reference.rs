@@ -2,7 +2,7 @@
 //! issuer's published keys, says about the exact credential a backend receives. `audit` and
 //! `fuzz` both ask it, so the two commands cannot contradict each other.
 
-use super::grade::{Cause, Grader};
+use super::grade::{Cause, Grader, Producer};
 use crate::contract::{self, ErrorCode};
 use crate::jwk::KeySet;
 use crate::validate::Validator;
@@ -147,10 +147,22 @@ impl Oracle {
                 return least;
             }
         }
-        match token.filter(|t| !t.is_empty()) {
-            Some(token) => grader.acceptance(token),
-            None => Cause::NoTokenAccepted,
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Cause::NoTokenAccepted;
+        };
+        let cause = grader.acceptance(token);
+        // Several words where one token belongs (`Bearer <jwt> <jwt>`): a parser that reads one
+        // word gets nothing more than that word; if one is a valid token, only the string differs.
+        if cause.producer() == Producer::Anyone {
+            let words: Vec<&[u8]> = token
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if words.len() > 1 && words.iter().any(|w| grader.valid(w)) {
+                return Cause::ReencodedTokenAccepted;
+            }
         }
+        cause
     }
 
     /// A grader over the same keys and policy, at `now`.
