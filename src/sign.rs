@@ -329,3 +329,32 @@ pub fn sign_compact(
     let signature = key.sign(alg, signing_input.as_bytes())?;
     Ok(format!("{signing_input}.{}", base64url::encode(signature)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7520 §4.1 (the JOSE cookbook's RS256 example, in tests/vectors): the private JWK is
+    /// read from n, e, d and the CRT members, and RS256 is deterministic, so the signature must
+    /// be the cookbook's byte for byte; a wrong member is refused.
+    #[test]
+    fn rsa_private_jwk_signs_the_cookbook_example() {
+        let doc: Value = serde_json::from_str(include_str!(
+            "../tests/vectors/ietf-jose-cookbook/jws/4_1.rsa_v15_signature.json"
+        ))
+        .unwrap();
+        let jwk = doc["input"]["key"].as_object().unwrap().clone();
+        let key = SigningKey::from_private_jwk(&jwk).unwrap();
+        assert_eq!(key.family(), KeyFamily::Rsa);
+        let input = doc["signing"]["sig-input"].as_str().unwrap();
+        let sig = key.sign(Algorithm::RS256, input.as_bytes()).unwrap();
+        assert_eq!(
+            base64url::encode(sig),
+            doc["signing"]["sig"].as_str().unwrap()
+        );
+        assert!(key.try_clone().is_some());
+        let mut broken = jwk;
+        broken.insert("dp".into(), Value::String("AQAB".into()));
+        assert!(SigningKey::from_private_jwk(&broken).is_err());
+    }
+}

@@ -585,3 +585,100 @@ fn audit_names_the_file_line_and_column_of_a_broken_suite_with_exit_3() {
     assert!(stderr.contains("broken.toml:10:1"), "{stderr}");
     assert!(stderr.contains("did you mean `status`"), "{stderr}");
 }
+
+/// A profile naming one of the in-process mocks as a live target.
+fn mock_profile(
+    dir: &std::path::Path,
+    name: &str,
+    mock: &authprobe::target::mock::MockDeployment,
+) -> std::path::PathBuf {
+    let e = mock.endpoints();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[target]\nname = \"{name}\"\nbackend_url = \"{}\"\nauth_url = \"{}\"\nfrontend_origin = \"{}\"\n[contract]\nrealm = \"api\"\n",
+            e.backend,
+            e.auth.unwrap(),
+            e.frontend_origin.unwrap()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn several_targets_are_audited_in_one_run_with_one_report() {
+    use authprobe::target::mock::{Flaw, MockDeployment};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let good = runtime.block_on(MockDeployment::start(None));
+    let bad = runtime.block_on(MockDeployment::start(Some(Flaw::AcceptsAlgNone)));
+    let out = report_dir();
+    std::fs::create_dir_all(&out).unwrap();
+    let (a, b) = (
+        mock_profile(&out, "orders", &good),
+        mock_profile(&out, "billing", &bad),
+    );
+    let run = authprobe(
+        &[
+            "audit",
+            "--no-progress",
+            "--suite",
+            "attacks",
+            "--target",
+            a.to_str().unwrap(),
+            "--target",
+            b.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    let (stdout, stderr) = text(&run);
+    assert_eq!(run.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("(2 targets)"), "{stdout}");
+    // One line per target; only the flawed one fails the gate.
+    let line = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("billing").ends_with("FAIL"), "{stdout}");
+    assert!(
+        !line("orders").contains("FAIL") && line("orders").contains("0 critical"),
+        "{stdout}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("latest/report.json")).unwrap())
+            .unwrap();
+    let targets: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["orders", "billing"]);
+    let failing_targets: std::collections::BTreeSet<&str> = report["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["cases"].as_array().unwrap())
+        .filter(|c| c["outcome"] == "fail")
+        .map(|c| c["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failing_targets,
+        std::collections::BTreeSet::from(["billing"])
+    );
+    let junit = std::fs::read_to_string(out.join("latest/junit.xml")).unwrap();
+    assert!(
+        junit.contains("name=\"billing/attacks\"") && junit.contains("name=\"orders/attacks\"")
+    );
+    drop((good, bad));
+}

@@ -736,7 +736,12 @@ fn the_oracle_judges_the_bytes_the_backend_receives() {
 async fn the_live_lab_agrees_with_the_reference_validator() {
     use authprobe::target::profile::TargetProfile;
     use authprobe::target::Endpoints;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The checkout `cargo test` runs in (a shared target dir may hold a binary compiled in
+    // another clone of the same commit).
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let root = root.as_path();
     let profile = TargetProfile::load(&root.join("deploy/target.toml")).unwrap();
     let out = std::process::Command::new("bash")
         .arg(root.join("deploy/export-signing-key.sh"))

@@ -15,10 +15,16 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The checkout under test: the one `cargo test` runs in (set at run time), which may differ from
+/// the one the binary was compiled in when a target dir is shared between clones (CI).
+fn root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf())
+}
+
 fn deploy(script: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("deploy")
-        .join(script);
+    let path = root().join("deploy").join(script);
     let out = Command::new("bash")
         .arg(&path)
         .output()
@@ -32,7 +38,7 @@ fn deploy(script: &str) -> String {
 }
 
 fn profile() -> TargetProfile {
-    TargetProfile::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/target.toml")).unwrap()
+    TargetProfile::load(&root().join("deploy/target.toml")).unwrap()
 }
 
 fn endpoints(p: &TargetProfile) -> Endpoints {
