@@ -49,6 +49,9 @@ export BACKEND_PORT="${BACKEND_PORT:-43180}"
 export BETTER_AUTH_URL="${BETTER_AUTH_URL:-http://127.0.0.1:$AUTH_PORT}"
 export AUTH_DB_PATH="${AUTH_DB_PATH:-$RUN_DIR/auth.db}"
 export BA_ALG="$alg"
+# The lab control plane of auth-server/server.mjs (/__lab/*: rotate and retire keys, count JWKS
+# fetches, take the key set down), for authprobe's key-lifecycle measurements.
+export AUTH_LAB_CONTROL="${AUTH_LAB_CONTROL:-1}"
 export JWKS_URL="${JWKS_URL:-http://127.0.0.1:$AUTH_PORT/api/auth/jwks}"
 export EXPECTED_ISSUER="${EXPECTED_ISSUER:-$BETTER_AUTH_URL}"
 export EXPECTED_AUDIENCE="${EXPECTED_AUDIENCE:-$BETTER_AUTH_URL}"
@@ -75,7 +78,7 @@ if [ "$keep_db" = 0 ]; then rm -f "$AUTH_DB_PATH" "$AUTH_DB_PATH-wal" "$AUTH_DB_
   echo "# written by deploy/start.sh $(date -u +%Y-%m-%dT%H:%M:%SZ); the secret is not recorded"
   for v in AUTH_PORT BACKEND_PORT BETTER_AUTH_URL AUTH_DB_PATH BA_ALG JWKS_URL EXPECTED_ISSUER \
            EXPECTED_AUDIENCE BACKEND_ALGS FRONTEND_ORIGIN NODE_ENV BA_JWT_SCOPE BACKEND_RATE_LIMIT \
-           BACKEND_LEEWAY BACKEND_MAX_LIFETIME BACKEND_REALM AUTH_PASS_CLIENT_XFF; do
+           BACKEND_LEEWAY BACKEND_MAX_LIFETIME BACKEND_REALM AUTH_PASS_CLIENT_XFF AUTH_LAB_CONTROL; do
     if [ -n "${!v+x}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
 } >"$RUN_DIR/lab.env"

@@ -37,10 +37,13 @@ KEYS = RUN / "keys"
 STATE = RUN / "zoo.json"
 HOST = "127.0.0.1"
 NAME_RE = re.compile(r"^[a-z0-9-]+$")
+# The flaw classes of specs/002-auth-security-integration/contracts/findings.md §2 (authprobe's
+# FlawClass names; tests/zoo_manifests.rs keeps this list and that table in step).
 FLAW_CLASSES = {
     "signature-not-verified", "alg-none", "key-confusion", "embedded-key-trusted", "kid-injection",
     "expired-accepted", "not-yet-valid-accepted", "audience-not-checked", "issuer-not-checked",
-    "server-error", "leak", "ssrf", "token-in-url",
+    "server-error", "leak", "ssrf", "token-in-url", "token-placement", "claim-not-required",
+    "authorization", "cors", "auth-server", "encoding", "contract", "strictness",
 }
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
 
@@ -192,8 +195,10 @@ def base_env() -> dict[str, str]:
 def issuer_env(issuer: dict) -> dict[str, str]:
     # NODE_ENV and TEST stay unset (NODE_ENV=test or TEST turns Better Auth's origin/CSRF checks off);
     # BETTER_AUTH_SECRET stays unset: the lab secret of auth.mjs, for the server and the key export.
+    # AUTH_LAB_CONTROL=1: the lab control plane of server.mjs (rotate and retire keys, count JWKS
+    # fetches, take the key set down) for authprobe's key-lifecycle measurements.
     return {**base_env(), "AUTH_PORT": str(issuer["port"]), "BA_ALG": issuer["alg"],
-            "AUTH_DB_PATH": str(issuer["db"]), "BETTER_AUTH_URL": issuer["url"]}
+            "AUTH_DB_PATH": str(issuer["db"]), "BETTER_AUTH_URL": issuer["url"], "AUTH_LAB_CONTROL": "1"}
 
 
 def backend_env(m: dict, issuer: dict) -> dict[str, str]:
