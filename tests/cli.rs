@@ -682,3 +682,23 @@ fn several_targets_are_audited_in_one_run_with_one_report() {
     );
     drop((good, bad));
 }
+
+#[test]
+fn too_many_unjudged_attack_cases_exit_7() {
+    let out = report_dir();
+    // One second and 20 requests per second: the baseline passes, most attack cases never run.
+    let args = ["--suite", "attacks", "--budget", "1", "--rate", "20"];
+    let (code, stdout, _) = audit_mock("accepts-alg-none", &args, &out);
+    // The flaw is still graded first: findings at the gate win over an incomplete run.
+    assert!(matches!(code, Some(1) | Some(7)), "{stdout}");
+    let (code, stdout, _) = audit_mock("ignores-unknown-crit", &args, &out);
+    assert_eq!(code, Some(7), "{stdout}");
+    assert!(
+        stdout.contains("attack cases could not be judged"),
+        "{stdout}"
+    );
+    let mut lenient = args.to_vec();
+    lenient.extend(["--max-unjudged", "100"]);
+    let (code, stdout, _) = audit_mock("ignores-unknown-crit", &lenient, &out);
+    assert_eq!(code, Some(0), "{stdout}");
+}

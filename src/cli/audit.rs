@@ -64,6 +64,7 @@ pub fn audit(args: AuditArgs) -> Result<Status, Failure> {
     Ok(super::deployment::run_status(
         &report,
         report.summary.errored > 0,
+        gate.max_unjudged,
     ))
 }
 
@@ -144,11 +145,14 @@ fn print_summary(report: &RunReport, dir: &Path) {
         report.duration_ms as f64 / 1000.0
     );
     outln!(
-        "  {} passed, {} failed, {} errors, {} skipped",
+        "  {} passed, {} failed, {} errors, {} skipped; {} of {} attack cases could not be judged ({:.1} %)",
         paint("32", s.passed.to_string()),
         paint("31", s.failed.to_string()),
         paint("33", s.errored.to_string()),
         s.skipped,
+        s.unjudged,
+        s.attack_cases,
+        100.0 * s.unjudged_share()
     );
     super::deployment::print_grades(report);
     if report.targets.len() > 1 {

@@ -242,6 +242,10 @@ pub struct GateArgs {
     /// Only findings that are new against --baseline fail the run.
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
+    /// Exit 7 when more than this share (percent) of the attack cases could not be judged
+    /// (transport errors, time boundaries, the budget used up, the target gone).
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
+    pub max_unjudged: f64,
 }
 
 fn parse_grade(s: &str) -> Result<Severity, String> {
@@ -263,7 +267,14 @@ impl GateArgs {
             .map(report::baseline::load)
             .transpose()
             .map_err(|e| Failure::Input(anyhow!("{e}")))?;
+        if !(0.0..=100.0).contains(&self.max_unjudged) {
+            return Err(Failure::Input(anyhow!(
+                "--max-unjudged {}: expected a percentage from 0 to 100",
+                self.max_unjudged
+            )));
+        }
         Ok(LoadedGate {
+            max_unjudged: self.max_unjudged / 100.0,
             gate: Gate {
                 fail_on: if self.pedantic {
                     Severity::Info
@@ -281,6 +292,8 @@ impl GateArgs {
 /// The gate with its files read.
 pub struct LoadedGate {
     pub gate: Gate,
+    /// The share of attack cases (0–1) that may go unjudged.
+    pub max_unjudged: f64,
     pub suppressions: Option<Suppressions>,
     pub baseline: Option<RunReport>,
 }
@@ -302,11 +315,13 @@ impl LoadedGate {
 }
 
 /// The exit status of a finished audit or fuzz run from its summarized report.
-pub fn run_status(report: &RunReport, errored: bool) -> Status {
+pub fn run_status(report: &RunReport, errored: bool, max_unjudged: f64) -> Status {
     if !report.baseline_ok {
         Status::BaselineFailed
     } else if report.summary.failing > 0 {
         Status::Rejected
+    } else if report.summary.unjudged_share() > max_unjudged {
+        Status::Unjudged
     } else if errored {
         Status::Errored
     } else {

@@ -69,7 +69,11 @@ pub fn fuzz(args: FuzzArgs) -> Result<Status, Failure> {
         )));
     }
     let errored = outcome.stats.transport_errors * 100 > outcome.stats.requests.max(1);
-    Ok(super::deployment::run_status(&outcome.report, errored))
+    Ok(super::deployment::run_status(
+        &outcome.report,
+        errored,
+        gate.max_unjudged,
+    ))
 }
 
 async fn run(args: &FuzzArgs) -> Result<FuzzOutcome, Failure> {

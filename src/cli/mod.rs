@@ -39,6 +39,8 @@ pub enum Status {
     BaselineFailed,
     /// An audit had harness or transport errors but no findings.
     Errored,
+    /// Too many attack cases could not be judged (`--max-unjudged`): no verdict about the target.
+    Unjudged,
 }
 
 impl Status {
@@ -48,6 +50,7 @@ impl Status {
             Status::Rejected => ExitCode::from(1),
             Status::BaselineFailed => ExitCode::from(5),
             Status::Errored => ExitCode::from(6),
+            Status::Unjudged => ExitCode::from(7),
         }
     }
 }

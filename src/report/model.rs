@@ -123,6 +123,47 @@ pub struct Summary {
     pub new: usize,
     /// Findings that fail the run under its gate: exit code 1 when not zero.
     pub failing: usize,
+    /// Attack cases (the `attacks` and `placement` suites) sent or meant to be sent.
+    #[serde(default)]
+    pub attack_cases: usize,
+    /// Of those, cases whose answer could not be judged: transport errors, a time boundary of
+    /// the reference, the budget used up, the target gone. (Cases skipped because they cannot
+    /// be tokens or need the issuer's key are not counted: they were never meant to run.)
+    #[serde(default)]
+    pub unjudged: usize,
+}
+
+impl Summary {
+    /// The share of attack cases that could not be judged, 0.0–1.0.
+    pub fn unjudged_share(&self) -> f64 {
+        if self.attack_cases == 0 {
+            0.0
+        } else {
+            self.unjudged as f64 / self.attack_cases as f64
+        }
+    }
+}
+
+/// True for a case that was meant to run but whose answer was not judged.
+fn unjudged(case: &CaseResult) -> bool {
+    match case.outcome {
+        Outcome::Error => true,
+        Outcome::Skip => case.message.as_deref().is_some_and(|m| {
+            m.starts_with("not judged") || m.starts_with("not run") || m.starts_with("not sent")
+        }),
+        Outcome::Pass | Outcome::Fail => false,
+    }
+}
+
+/// True for a case that attacks the token: the attack catalogue and the placement checks.
+fn attack_case(case: &CaseResult) -> bool {
+    matches!(case.suite.as_str(), "attacks" | "placement")
+        && !case.message.as_deref().is_some_and(|m| {
+            m.starts_with("not a token")
+                || m.starts_with("needs ")
+                || m.starts_with("not deliverable")
+                || m.starts_with("the target's contract")
+        })
 }
 
 /// Counts per grade.
@@ -373,6 +414,10 @@ impl RunReport {
             }
         }
         for case in self.suites.iter().flat_map(|s| &s.cases) {
+            if attack_case(case) {
+                s.attack_cases += 1;
+                s.unjudged += usize::from(unjudged(case));
+            }
             s.total += 1;
             match case.outcome {
                 Outcome::Pass => s.passed += 1,
