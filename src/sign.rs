@@ -132,6 +132,85 @@ impl SigningKey {
         }
     }
 
+    /// Imports a private key in PEM: PKCS#8 (`PRIVATE KEY`: Ed25519, P-256/384/521, RSA), PKCS#1
+    /// (`RSA PRIVATE KEY`) or SEC 1 (`EC PRIVATE KEY`) — the forms `openssl` and key stores print.
+    pub fn from_pem(text: &str) -> Result<SigningKey, SignError> {
+        let bad = |m: &str| SignError::BadPrivateJwk(format!("PEM: {m}"));
+        let begin = text
+            .find("-----BEGIN ")
+            .ok_or_else(|| bad("no BEGIN line"))?;
+        let rest = &text[begin + "-----BEGIN ".len()..];
+        let label_end = rest
+            .find("-----")
+            .ok_or_else(|| bad("unterminated BEGIN line"))?;
+        let label = &rest[..label_end];
+        let body_start = label_end + 5;
+        let end = rest
+            .find(&format!("-----END {label}-----"))
+            .ok_or_else(|| bad(&format!("no END {label} line")))?;
+        let b64: String = rest[body_start..end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        use base64::Engine as _;
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| bad(&format!("base64: {e}")))?;
+        match label {
+            "PRIVATE KEY" => SigningKey::from_pkcs8_der(&der),
+            "RSA PRIVATE KEY" => rsa::KeyPair::from_der(&der)
+                .map(SigningKey::Rsa)
+                .map_err(|e| bad(&format!("RSA key rejected: {e}"))),
+            "EC PRIVATE KEY" => [Curve::P256, Curve::P384, Curve::P521]
+                .into_iter()
+                .find_map(|curve| {
+                    EcdsaKeyPair::from_private_key_der(ecdsa_signing(curve), &der)
+                        .ok()
+                        .map(|pair| SigningKey::Ec { curve, pair })
+                })
+                .ok_or_else(|| bad("EC key on no supported curve (P-256, P-384, P-521)")),
+            other => Err(bad(&format!(
+                "{other:?} is not a private key (expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)"
+            ))),
+        }
+    }
+
+    /// A PKCS#8 private key of any supported type.
+    fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, SignError> {
+        // id-Ed25519 (RFC 8410): the seed is the OCTET STRING inside the privateKey OCTET STRING.
+        const ED25519_OID: [u8; 5] = [0x06, 0x03, 0x2b, 0x65, 0x70];
+        if let Some(oid_at) = der.windows(5).position(|w| w == ED25519_OID) {
+            // privateKey OCTET STRING (34 bytes) holding CurvePrivateKey OCTET STRING (32 bytes).
+            let after = oid_at + ED25519_OID.len();
+            let seed_at = der[after..]
+                .windows(4)
+                .position(|w| w == [0x04, 0x22, 0x04, 0x20])
+                .map(|i| after + i + 4)
+                .filter(|i| der.len() >= i + 32)
+                .ok_or_else(|| {
+                    SignError::BadPrivateJwk("PKCS#8 Ed25519: no 32-byte seed".into())
+                })?;
+            let mut seed = [0u8; 32];
+            seed.copy_from_slice(&der[seed_at..seed_at + 32]);
+            return Ok(SigningKey::ed25519_from_seed(seed));
+        }
+        if let Ok(pair) = rsa::KeyPair::from_pkcs8(der) {
+            return Ok(SigningKey::Rsa(pair));
+        }
+        [Curve::P256, Curve::P384, Curve::P521]
+            .into_iter()
+            .find_map(|curve| {
+                EcdsaKeyPair::from_pkcs8(ecdsa_signing(curve), der)
+                    .ok()
+                    .map(|pair| SigningKey::Ec { curve, pair })
+            })
+            .ok_or_else(|| {
+                SignError::BadPrivateJwk(
+                    "PKCS#8 key of no supported type (Ed25519, P-256/384/521, RSA)".into(),
+                )
+            })
+    }
+
     /// The key's family.
     pub fn family(&self) -> KeyFamily {
         match self {
@@ -333,6 +412,53 @@ pub fn sign_compact(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pem(label: &str, der: &[u8]) -> String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            lines.join("\n")
+        )
+    }
+
+    /// Every key type Better Auth's keyPairConfig makes, as PKCS#8 PEM, signs what its public
+    /// JWK verifies; PKCS#1 and SEC 1 too; other PEM is refused with its label.
+    #[test]
+    fn pem_private_keys_of_every_type() {
+        use aws_lc_rs::encoding::AsDer as _;
+        let rng = SystemRandom::new();
+        let ed = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let mut keys = vec![(Algorithm::EdDSA, pem("PRIVATE KEY", ed.as_ref()))];
+        for (alg, curve) in [
+            (Algorithm::ES256, Curve::P256),
+            (Algorithm::ES512, Curve::P521),
+        ] {
+            let doc = EcdsaKeyPair::generate_pkcs8(ecdsa_signing(curve), &rng).unwrap();
+            keys.push((alg, pem("PRIVATE KEY", doc.as_ref())));
+        }
+        let rsa = rsa::KeyPair::generate(rsa::KeySize::Rsa2048).unwrap();
+        keys.push((
+            Algorithm::PS256,
+            pem("PRIVATE KEY", rsa.as_der().unwrap().as_ref()),
+        ));
+        for (alg, text) in keys {
+            let key = SigningKey::from_pem(&text).unwrap_or_else(|e| panic!("{alg}: {e}"));
+            let public = crate::jwk::Key::from_public_jwk(&key.public_jwk(None, None)).unwrap();
+            let sig = key.sign(alg, b"message").unwrap();
+            assert!(public.verify(alg, b"message", &sig), "{alg}");
+        }
+        let err = SigningKey::from_pem(&pem("PUBLIC KEY", b"x"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PUBLIC KEY"), "{err}");
+        assert!(SigningKey::from_pem("not pem").is_err());
+    }
 
     /// RFC 7520 §4.1 (the JOSE cookbook's RS256 example, in tests/vectors): the private JWK is
     /// read from n, e, d and the CRT members, and RS256 is deterministic, so the signature must

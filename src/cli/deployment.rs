@@ -165,12 +165,22 @@ impl DeploymentArgs {
     }
 }
 
-/// Reads a private JWK file (`--issuer-key`).
+/// Reads an issuer key file (`--issuer-key`): a private JWK, or a PEM private key (PKCS#8, PKCS#1
+/// RSA, SEC 1 EC).
 fn read_issuer_key(path: &Path) -> Result<SigningKey, Failure> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let jwk: Map<String, Value> = serde_json::from_str(&text)
-        .map_err(|e| anyhow!("{}: not a JSON object: {e}", path.display()))?;
+    if text.trim_start().starts_with("-----BEGIN") {
+        return Ok(SigningKey::from_pem(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?);
+    }
+    let jwk: Map<String, Value> = serde_json::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}:{}:{}: neither a JSON object (a private JWK) nor a PEM private key: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
     Ok(SigningKey::from_private_jwk(&jwk).map_err(|e| anyhow!("{}: {e}", path.display()))?)
 }
 
