@@ -434,6 +434,13 @@ mod tests {
         use aws_lc_rs::encoding::AsDer as _;
         let rng = SystemRandom::new();
         let ed = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        // The seed read from the PKCS#8 is the key aws-lc made: same public key.
+        let theirs = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(ed.as_ref()).unwrap();
+        let ours = SigningKey::from_pem(&pem("PRIVATE KEY", ed.as_ref())).unwrap();
+        assert_eq!(
+            ours.public_jwk(None, None)["x"],
+            Value::String(base64url::encode(theirs.public_key().as_ref()))
+        );
         let mut keys = vec![(Algorithm::EdDSA, pem("PRIVATE KEY", ed.as_ref()))];
         for (alg, curve) in [
             (Algorithm::ES256, Curve::P256),
