@@ -78,7 +78,8 @@ if [ "$keep_db" = 0 ]; then rm -f "$AUTH_DB_PATH" "$AUTH_DB_PATH-wal" "$AUTH_DB_
   echo "# written by deploy/start.sh $(date -u +%Y-%m-%dT%H:%M:%SZ); the secret is not recorded"
   for v in AUTH_PORT BACKEND_PORT BETTER_AUTH_URL AUTH_DB_PATH BA_ALG JWKS_URL EXPECTED_ISSUER \
            EXPECTED_AUDIENCE BACKEND_ALGS FRONTEND_ORIGIN NODE_ENV BA_JWT_SCOPE BACKEND_RATE_LIMIT \
-           BACKEND_LEEWAY BACKEND_MAX_LIFETIME BACKEND_REALM AUTH_PASS_CLIENT_XFF AUTH_LAB_CONTROL; do
+           BACKEND_LEEWAY BACKEND_MAX_LIFETIME BACKEND_REALM AUTH_PASS_CLIENT_XFF AUTH_LAB_CONTROL \
+           BACKEND_JWKS_TTL BACKEND_JWKS_REFETCH_INTERVAL BA_ADMIN_PLUGIN; do
     if [ -n "${!v+x}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
 } >"$RUN_DIR/lab.env"

@@ -15,6 +15,7 @@ pub mod forge;
 pub mod gate;
 pub mod judge;
 pub mod jwk;
+pub mod lifecycle;
 pub mod report;
 pub mod run;
 pub mod scenario;

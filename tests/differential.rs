@@ -107,6 +107,11 @@ async fn the_compliant_mock_agrees_on_10000_generated_tokens() {
 /// The rule ids a first finding against each flaw may carry.
 fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
     match flaw {
+        Flaw::CachesKeysForever
+        | Flaw::RefetchesEveryUnknownKid
+        | Flaw::ServerErrorWhenKeySetDown => {
+            unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
+        }
         Flaw::AcceptsAlgNone
         | Flaw::NoSignatureCheck
         | Flaw::PublicKeyAsHmacSecret

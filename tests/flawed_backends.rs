@@ -22,6 +22,11 @@ async fn audit_mock(flaw: Option<Flaw>) -> RunReport {
 /// The rule ids a flaw must trip (each at least once, as a security or contract finding).
 fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
     match flaw {
+        Flaw::CachesKeysForever
+        | Flaw::RefetchesEveryUnknownKid
+        | Flaw::ServerErrorWhenKeySetDown => {
+            unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
+        }
         Flaw::AcceptsAlgNone => &["AP-B01-alg-none", "AP-B02-alg-none-case"],
         Flaw::NoSignatureCheck => &["AP-A01-sig-not-checked", "AP-A02-sig-foreign-key"],
         Flaw::IgnoresExp => &["AP-H01-exp-expired", "AP-EC-TOKEN_EXPIRED"],
@@ -99,6 +104,11 @@ async fn the_compliant_mock_passes_every_built_in_suite() {
 /// The grade of the flaw's most severe finding (findings.md §1).
 fn expected_grade(flaw: Flaw) -> Severity {
     match flaw {
+        Flaw::CachesKeysForever
+        | Flaw::RefetchesEveryUnknownKid
+        | Flaw::ServerErrorWhenKeySetDown => {
+            unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
+        }
         Flaw::AcceptsAlgNone
         | Flaw::NoSignatureCheck
         | Flaw::PublicKeyAsHmacSecret

@@ -288,6 +288,7 @@ fn representative() -> RunReport {
         notes: vec!["target answered slowly after 6 cases".into()],
         gate: Gate::default(),
         absent: vec![],
+        lifecycle: vec![],
     };
     report.label_target();
     report.fingerprint();

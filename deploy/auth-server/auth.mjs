@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { betterAuth } from "better-auth";
-import { bearer, jwt } from "better-auth/plugins";
+import { admin, bearer, jwt } from "better-auth/plugins";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -53,6 +53,9 @@ export function loadConfig(env = process.env) {
     // the socket's address, so a client cannot pick its own rate-limit bucket. AUTH_PASS_CLIENT_XFF=1
     // passes the client's header through (Better Auth's bare default, spoofable).
     passClientXff: env.AUTH_PASS_CLIENT_XFF === "1",
+    // BA_ADMIN_PLUGIN=1 adds Better Auth's admin() plugin (ban, session revocation by an admin). Off by
+    // default: it adds role/banned/banReason/banExpires to the user, hence to every JWT's claims.
+    adminPlugin: env.BA_ADMIN_PLUGIN === "1",
   };
 }
 
@@ -77,7 +80,7 @@ export function createAuth(config = loadConfig()) {
     database: db,
     emailAndPassword: { enabled: true },
     trustedOrigins: [config.frontendOrigin],
-    plugins: [jwt(jwtOptions), bearer()],
+    plugins: [jwt(jwtOptions), bearer(), ...(config.adminPlugin ? [admin()] : [])],
   });
   return { auth, db, jwtOptions };
 }

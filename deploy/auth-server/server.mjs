@@ -13,6 +13,9 @@
 //                                  key's grace period is over): it leaves /api/auth/jwks at once
 //   GET  /__lab/jwks-fetches       {"count": n}: GET /api/auth/jwks requests served so far (the access log)
 //   POST /__lab/jwks?mode=up|down|slow   the key set endpoint answers normally, 503, or after 6 s
+//   POST /__lab/make-admin?email=<email>  give a user the admin role (needs BA_ADMIN_PLUGIN=1): the
+//                                  lab's stand-in for the operator who appoints admins; the ban itself
+//                                  then goes through Better Auth's own POST /api/auth/admin/ban-user
 
 import http from "node:http";
 import { toNodeHandler } from "better-auth/node";
@@ -63,6 +66,14 @@ async function labRoute(req, res, url) {
       jwksMode = mode;
       json(res, 200, { mode });
     }
+  } else if (req.method === "POST" && url.pathname === "/__lab/make-admin") {
+    if (!config.adminPlugin) {
+      json(res, 409, { error: "the admin plugin is off (BA_ADMIN_PLUGIN=1)" });
+      return true;
+    }
+    const email = (url.searchParams.get("email") ?? "").toLowerCase();
+    const changed = db.prepare("UPDATE user SET role = 'admin' WHERE email = ?").run(email).changes;
+    json(res, changed ? 200 : 404, { email, admin: changed > 0 });
   } else {
     json(res, 404, { error: "unknown lab route" });
   }

@@ -100,7 +100,14 @@ try:
         leeway=_env_int("BACKEND_LEEWAY", 30),
         max_lifetime=_env_int("BACKEND_MAX_LIFETIME", None),
     )
-    VALIDATOR = Validator(POLICY, RemoteKeySet(JWKS_URL))
+    VALIDATOR = Validator(
+        POLICY,
+        RemoteKeySet(
+            JWKS_URL,
+            cache_ttl=float(os.environ.get("BACKEND_JWKS_TTL", "300")),
+            min_refetch_interval=float(os.environ.get("BACKEND_JWKS_REFETCH_INTERVAL", "10")),
+        ),
+    )
 except Exception as exc:  # noqa: BLE001 - a configuration error: say it and stop
     sys.exit(f"backend configuration error: {exc}")
 RATE_LIMITER = _rate_limiter_from_env()

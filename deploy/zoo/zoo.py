@@ -44,6 +44,7 @@ FLAW_CLASSES = {
     "expired-accepted", "not-yet-valid-accepted", "audience-not-checked", "issuer-not-checked",
     "server-error", "leak", "ssrf", "token-in-url", "token-placement", "claim-not-required",
     "authorization", "cors", "auth-server", "encoding", "contract", "strictness",
+    "key-adoption", "key-retirement", "jwks-fetch-amplification", "jwks-outage", "revocation-lag",
 }
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
 
@@ -72,8 +73,11 @@ def load_issuers() -> dict[str, dict]:
         alg, port = entry.get("alg"), entry.get("port")
         if not isinstance(alg, str) or not isinstance(port, int):
             raise Fail(f"issuers.toml: [{name}] needs alg (string) and port (integer)")
+        admin_plugin = entry.get("admin_plugin", False)
+        if not isinstance(admin_plugin, bool):
+            raise Fail(f"issuers.toml: [{name}] admin_plugin must be true or false")
         url = f"http://{HOST}:{port}"
-        issuers[name] = {"name": name, "alg": alg, "port": port, "url": url, "jwks_url": f"{url}/api/auth/jwks",
+        issuers[name] = {"name": name, "alg": alg, "port": port, "url": url, "admin_plugin": admin_plugin, "jwks_url": f"{url}/api/auth/jwks",
                          "pid": RUN / f"issuer-{name}.pid", "log": RUN / f"issuer-{name}.log",
                          "db": RUN / f"issuer-{name}.db"}
     return issuers
@@ -196,9 +200,13 @@ def issuer_env(issuer: dict) -> dict[str, str]:
     # NODE_ENV and TEST stay unset (NODE_ENV=test or TEST turns Better Auth's origin/CSRF checks off);
     # BETTER_AUTH_SECRET stays unset: the lab secret of auth.mjs, for the server and the key export.
     # AUTH_LAB_CONTROL=1: the lab control plane of server.mjs (rotate and retire keys, count JWKS
-    # fetches, take the key set down) for authprobe's key-lifecycle measurements.
-    return {**base_env(), "AUTH_PORT": str(issuer["port"]), "BA_ALG": issuer["alg"],
-            "AUTH_DB_PATH": str(issuer["db"]), "BETTER_AUTH_URL": issuer["url"], "AUTH_LAB_CONTROL": "1"}
+    # fetches, take the key set down, appoint an admin) for authprobe's key-lifecycle measurements.
+    # BA_ADMIN_PLUGIN=1 (issuers.toml admin_plugin): Better Auth's admin() plugin, for bans.
+    env = {**base_env(), "AUTH_PORT": str(issuer["port"]), "BA_ALG": issuer["alg"],
+           "AUTH_DB_PATH": str(issuer["db"]), "BETTER_AUTH_URL": issuer["url"], "AUTH_LAB_CONTROL": "1"}
+    if issuer["admin_plugin"]:
+        env["BA_ADMIN_PLUGIN"] = "1"
+    return env
 
 
 def backend_env(m: dict, issuer: dict) -> dict[str, str]:
@@ -427,6 +435,17 @@ def write_profiles(issuers: dict, backends: dict) -> None:
             "[contract]",
             "# The zoo's backends speak their frameworks' own error bodies, not authprobe's contract.",
             'mode = "status-only"',
+        ]
+        lines += [
+            "",
+            "[lifecycle]",
+            "# authprobe lifecycle: the issuer's lab control plane (rotate, retire, count /jwks fetches,",
+            "# take the key set down, appoint an admin) and the bounds of the zoo's lifecycle backends",
+            "# (key set cached 20 s, unknown kids refetched after a 30 s cooldown).",
+            f'control_url = "{i["url"]}/__lab"',
+            "max_adoption_s = 45",
+            "max_key_cache_s = 30",
+            "poll_interval_ms = 500",
         ]
         for b, m in behind:
             lines += ["", "[[backend]]", f'name = "{b}"', f'url = "{m["url"]}"']

@@ -16,6 +16,7 @@ mod audit;
 mod deployment;
 mod forge;
 mod fuzz;
+mod lifecycle;
 
 use anyhow::{anyhow, Context as _};
 use authprobe::jwk::remote::{RemoteConfig, RemoteKeySet};
@@ -109,6 +110,9 @@ enum Command {
     Crack(forge::CrackArgs),
     /// Differential fuzzing: mutated tokens judged by the backend and the reference validator.
     Fuzz(fuzz::FuzzArgs),
+    /// Measure key rotation, retirement, key-set outages and revocation lags over time: the
+    /// embedded mock by default, or a live issuer and its backends (--target with [lifecycle]).
+    Lifecycle(lifecycle::LifecycleArgs),
 }
 
 #[derive(Args)]
@@ -206,6 +210,7 @@ pub fn run() -> Result<Status, Failure> {
         Command::Forge(args) => forge::forge(args),
         Command::Crack(args) => forge::crack(args),
         Command::Fuzz(args) => fuzz::fuzz(args),
+        Command::Lifecycle(args) => lifecycle::lifecycle(args),
     }
 }
 

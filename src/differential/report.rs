@@ -128,6 +128,7 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
         notes: facts.notes,
         gate: Default::default(),
         absent: Vec::new(),
+        lifecycle: Vec::new(),
         targets: Vec::new(),
     };
     report.target.baseline_ok = facts.baseline_ok;

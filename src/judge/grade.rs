@@ -160,10 +160,15 @@ pub enum FlawClass {
     Encoding,
     Contract,
     Strictness,
+    KeyAdoption,
+    KeyRetirement,
+    JwksFetchAmplification,
+    JwksOutage,
+    RevocationLag,
 }
 
 impl FlawClass {
-    pub const ALL: [FlawClass; 21] = [
+    pub const ALL: [FlawClass; 26] = [
         FlawClass::SignatureNotVerified,
         FlawClass::AlgNone,
         FlawClass::KeyConfusion,
@@ -185,6 +190,11 @@ impl FlawClass {
         FlawClass::Encoding,
         FlawClass::Contract,
         FlawClass::Strictness,
+        FlawClass::KeyAdoption,
+        FlawClass::KeyRetirement,
+        FlawClass::JwksFetchAmplification,
+        FlawClass::JwksOutage,
+        FlawClass::RevocationLag,
     ];
 
     pub fn name(self) -> &'static str {
@@ -210,6 +220,11 @@ impl FlawClass {
             FlawClass::Encoding => "encoding",
             FlawClass::Contract => "contract",
             FlawClass::Strictness => "strictness",
+            FlawClass::KeyAdoption => "key-adoption",
+            FlawClass::KeyRetirement => "key-retirement",
+            FlawClass::JwksFetchAmplification => "jwks-fetch-amplification",
+            FlawClass::JwksOutage => "jwks-outage",
+            FlawClass::RevocationLag => "revocation-lag",
         }
     }
 }
@@ -260,12 +275,14 @@ causes! {
     KeyConfusionAccepted => ("key-confusion-accepted", Critical, Anyone, KeyConfusion),
     EmbeddedKeyAccepted => ("embedded-key-accepted", Critical, Anyone, EmbeddedKeyTrusted),
     KidInjectionAccepted => ("kid-injection-accepted", Critical, Anyone, KidInjection),
+    KeySetOutageAcceptsForged => ("key-set-outage-accepts-forged", Critical, Anyone, JwksOutage),
     NoTokenAccepted => ("no-token-accepted", Critical, Anyone, SignatureNotVerified),
     ExpiredTokenAccepted => ("expired-token-accepted", High, TokenHolder, ExpiredAccepted),
     ForeignAudienceAccepted => ("foreign-audience-accepted", High, TokenHolder, AudienceNotChecked),
     ForeignIssuerAccepted => ("foreign-issuer-accepted", High, TokenHolder, IssuerNotChecked),
     TokenInUrlAccepted => ("token-in-url-accepted", High, TokenHolder, TokenInUrl),
     ServerError => ("server-error", High, Anyone, ServerError),
+    RevokedSessionMintsTokens => ("revoked-session-mints-tokens", High, TokenHolder, AuthServer),
     SecretInErrorBody => ("secret-in-error-body", High, Anyone, Leak),
     AttackerUrlFetched => ("attacker-url-fetched", High, Anyone, Ssrf),
     CorsGrantWithCookie => ("cors-foreign-origin-granted-cookie", High, Anyone, Cors),
@@ -275,10 +292,16 @@ causes! {
     InternalsInErrorBody => ("internals-in-error-body", Medium, Anyone, Leak),
     ClaimReflected => ("claim-reflected", Medium, Anyone, Leak),
     CorsGrant => ("cors-foreign-origin-granted", Medium, Anyone, Cors),
+    RetiredKeyAccepted => ("retired-key-accepted", Medium, Issuer, KeyRetirement),
+    KeySetFetchAmplification => ("key-set-fetch-amplification", Medium, Anyone, JwksFetchAmplification),
+    KeySetOutageServerError => ("key-set-outage-server-error", Medium, Anyone, JwksOutage),
+    RevocationLagExceeded => ("revocation-lag-exceeded", Medium, TokenHolder, RevocationLag),
     ReencodedTokenAccepted => ("reencoded-token-accepted", Low, TokenHolder, Encoding),
     TokenInBodyAccepted => ("token-in-body-accepted", Low, TokenHolder, TokenPlacement),
     AmbiguousAuthorizationAccepted => ("ambiguous-authorization-accepted", Low, TokenHolder, TokenPlacement),
     ServerErrorOnIssuerContent => ("server-error-on-issuer-content", Low, Issuer, ServerError),
+    NewKeyNotAdopted => ("new-key-not-adopted", Low, Issuer, KeyAdoption),
+    KeySetOutageNoRecovery => ("key-set-outage-no-recovery", Low, Issuer, JwksOutage),
     ContractDeviation => ("contract-deviation", Low, Anyone, Contract),
     ChallengeDeviation => ("challenge-deviation", Low, Anyone, Contract),
     CorsDeviation => ("cors-deviation", Low, Anyone, Contract),
@@ -288,6 +311,7 @@ causes! {
     FutureIatAccepted => ("future-iat-accepted", Info, Issuer, Strictness),
     IssuerOnlyContentAccepted => ("issuer-only-content-accepted", Info, Issuer, Strictness),
     DuplicateAuthorizationAccepted => ("duplicate-authorization-accepted", Info, TokenHolder, Strictness),
+    RevokedTokenAccepted => ("revoked-token-accepted", Info, TokenHolder, RevocationLag),
     ValidTokenRefused => ("valid-token-refused", Info, TokenHolder, Strictness),
 }
 

@@ -77,6 +77,7 @@ pub fn to_html(r: &RunReport) -> String {
     let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
     meta(&mut h, r);
     summary(&mut h, r);
+    lifecycle(&mut h, r);
     findings_table(&mut h, r);
     h.push_str(
         "<fieldset class=\"filter\"><legend>Show</legend>\
@@ -102,6 +103,28 @@ pub fn to_html(r: &RunReport) -> String {
     }
     let _ = write!(h, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     h
+}
+
+/// The lifecycle measurements as a table: each number beside its bound.
+fn lifecycle(h: &mut String, r: &RunReport) {
+    if r.lifecycle.is_empty() {
+        return;
+    }
+    h.push_str("<section>\n<h2>Lifecycle measurements</h2>\n<table>\n<thead><tr><th>Backend</th><th>Measurement</th><th>Value</th><th>Bound</th><th>Verdict</th><th>Observed</th></tr></thead>\n<tbody>\n");
+    for m in &r.lifecycle {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&m.backend),
+            m.kind.id(),
+            escape(m.kind.title()),
+            escape(&m.shown()),
+            escape(&m.bound_shown()),
+            escape(&m.verdict.label()),
+            escape(&m.detail)
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 /// CSP source for the inline script: `sha256-<base64 of its SHA-256>`.

@@ -18,6 +18,7 @@ pub fn to_markdown(report: &RunReport) -> String {
     let mut md = String::new();
     header(&mut md, report);
     summary(&mut md, report);
+    lifecycle(&mut md, report);
     findings(&mut md, report);
     absent(&mut md, report);
     problems(&mut md, report, Outcome::Error);
@@ -149,6 +150,29 @@ fn summary(md: &mut String, r: &RunReport) {
     }
     if !r.baseline_ok {
         md.push_str("\n> **The baseline controls failed**: the target did not behave as a working deployment, so the suites' results below were not judged.\n");
+    }
+}
+
+/// The lifecycle measurements: one row per backend and measurement, the number beside its bound.
+fn lifecycle(md: &mut String, r: &RunReport) {
+    if r.lifecycle.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n## Lifecycle measurements ({})\n", r.lifecycle.len());
+    md.push_str("| Backend | Measurement | Value | Bound | Verdict | Observed |\n");
+    md.push_str("|---|---|---|---|---|---|\n");
+    for m in &r.lifecycle {
+        let _ = writeln!(
+            md,
+            "| {} | {} {} | {} | {} | {} | {} |",
+            cell(&m.backend),
+            m.kind.id(),
+            cell(m.kind.title()),
+            cell(&m.shown()),
+            cell(&m.bound_shown()),
+            cell(&m.verdict.label()),
+            cell(&m.detail)
+        );
     }
 }
 

@@ -35,6 +35,11 @@ pub struct RunReport {
     /// Findings of the `--baseline` report that this run no longer shows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absent: Vec<AbsentFinding>,
+    /// The numbers of `authprobe lifecycle` (key adoption and retirement, fetch storm, key-set
+    /// outage, revocation lags), each with its bound; their findings are in the suites
+    /// `key-lifecycle` and `revocation`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle: Vec<crate::lifecycle::Measurement>,
 }
 
 /// Which findings fail a run (`--fail-on`, `--fail-on-new`).

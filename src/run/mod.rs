@@ -680,6 +680,7 @@ async fn audit_target(
         notes,
         gate: Default::default(),
         absent: Vec::new(),
+        lifecycle: Vec::new(),
         targets: Vec::new(),
     };
     report.label_target();

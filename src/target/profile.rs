@@ -25,6 +25,10 @@ pub struct TargetProfile {
     /// `[policy]` and `[contract]` from the top level unless it names its own.
     #[serde(default)]
     pub backend: Vec<BackendEntry>,
+    /// How to drive the issuer for `authprobe lifecycle` (rotation, key-set outage, admin) and
+    /// the bounds its measurements are held to.
+    #[serde(default)]
+    pub lifecycle: Option<crate::lifecycle::policy::LifecycleSection>,
 }
 
 /// One backend of a profile that lists several.

@@ -8,7 +8,9 @@ Written from:
     get_signing_key_from_jwt, then jwt.decode with algorithms, audience, issuer and options.require);
   - Better Auth's JWT plugin docs (keys at <baseURL>/api/auth/jwks; iss = aud = the base URL).
 Env (set by deploy/zoo/start.sh): PORT, JWKS_URL, ISSUER, AUDIENCE, and JWT_ALGORITHMS (the issuer's
-jwks.keyPairConfig algorithm, default EdDSA; the manifest sets it for the PS256 and ES512 issuers).
+jwks.keyPairConfig algorithm, default EdDSA; the manifest sets it for the PS256 and ES512 issuers) and
+JWKS_LIFESPAN_S (PyJWKClient's documented `lifespan`, how long the key set is cached; default 300, the
+library's own default; the fastapi-pyjwt-lifecycle manifest sets 20 for a short key-retirement bound).
 """
 
 import os
@@ -25,7 +27,7 @@ ALGORITHMS = os.environ.get("JWT_ALGORITHMS", "EdDSA").split(",")
 
 app = FastAPI()
 security = HTTPBearer()
-jwks_client = jwt.PyJWKClient(JWKS_URL)
+jwks_client = jwt.PyJWKClient(JWKS_URL, lifespan=float(os.environ.get("JWKS_LIFESPAN_S", "300")))
 
 
 def current_claims(credentials: HTTPAuthorizationCredentials = Depends(security)) -> dict:

@@ -2,12 +2,19 @@
 //! `set-auth-jwt`, `/token`, `/jwks`, sign-out, `/ok`) with the response shapes, cookies, error
 //! bodies, origin checks and production-mode rate limits observed on Better Auth 1.7
 //! (../shared/better-auth-transcripts.md). Tokens are real EdDSA JWTs from a real Ed25519 key.
+//!
+//! For the lifecycle measurements it also has what a real deployment gets from its plugins and
+//! from deploy/auth-server's lab control plane: sessions by `Authorization: Bearer` (the bearer
+//! plugin), `/revoke-sessions`, `/change-password`, `/admin/ban-user` (the admin plugin), and
+//! `/__lab/{rotate,retire,jwks-fetches,jwks,make-admin}` ([`LabControl`]): key rotation and
+//! retirement, a count of key-set fetches, a key set that is down or slow, and admin rights.
 
 use crate::algorithm::Algorithm;
 use crate::base64url;
+use crate::lifecycle::control::KeySetMode;
 use crate::sign::{sign_compact, SigningKey};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wiremock::{Request, Respond, ResponseTemplate};
@@ -25,16 +32,37 @@ struct User {
     created_at: String,
 }
 
+/// One signing key of the issuer (`key: None` is [`AuthState::key`]).
+struct LabKey {
+    kid: String,
+    key: Option<Arc<SigningKey>>,
+    published: bool,
+}
+
+/// What the lab control plane changes: the keys, the key set's mode, admins and bans.
+struct Lab {
+    /// Oldest first; the last one signs.
+    keys: Vec<LabKey>,
+    mode: KeySetMode,
+    fetches: u64,
+    admins: HashSet<String>,
+    banned: HashSet<String>,
+}
+
 /// Shared state of the mock issuer.
 pub struct AuthState {
     /// The origin tokens name as `iss` and `aud` (the baseURL origin, no `/api/auth`).
     pub origin: String,
     /// Origins allowed for cookie-bearing POSTs besides `origin`.
     pub trusted_origins: Vec<String>,
+    /// The first signing key (the one white-box audits hold) and its `kid`.
     pub key: SigningKey,
     pub kid: String,
     /// Production-mode rate limiting (3 per 10 s on sign-in/sign-up, 100 per 10 s elsewhere).
     pub rate_limiting: bool,
+    /// How long a key-set fetch takes while the key set is "slow".
+    pub slow_key_set: Duration,
+    lab: Mutex<Lab>,
     users: Mutex<HashMap<String, User>>,
     sessions: Mutex<HashMap<String, String>>,
     buckets: Mutex<HashMap<String, (Instant, u32)>>,
@@ -49,6 +77,18 @@ impl AuthState {
             key,
             kid: kid.to_owned(),
             rate_limiting,
+            slow_key_set: Duration::from_secs(2),
+            lab: Mutex::new(Lab {
+                keys: vec![LabKey {
+                    kid: kid.to_owned(),
+                    key: None,
+                    published: true,
+                }],
+                mode: KeySetMode::Up,
+                fetches: 0,
+                admins: HashSet::new(),
+                banned: HashSet::new(),
+            }),
             users: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
@@ -56,10 +96,107 @@ impl AuthState {
         })
     }
 
-    /// The published key set, exactly as Better Auth shapes it.
+    fn lab(&self) -> std::sync::MutexGuard<'_, Lab> {
+        self.lab.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The published key set, exactly as Better Auth shapes it (newest key first, as Better
+    /// Auth lists them).
     pub fn jwks(&self) -> Value {
-        let jwk = self.key.public_jwk(None, None);
-        json!({"keys": [{"alg": "EdDSA", "crv": "Ed25519", "x": jwk["x"], "kty": "OKP", "kid": self.kid}]})
+        let lab = self.lab();
+        let keys: Vec<Value> = lab
+            .keys
+            .iter()
+            .rev()
+            .filter(|k| k.published)
+            .map(|k| {
+                let jwk = k.key.as_deref().unwrap_or(&self.key).public_jwk(None, None);
+                json!({"alg": "EdDSA", "crv": "Ed25519", "x": jwk["x"], "kty": "OKP", "kid": k.kid})
+            })
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    /// One key-set fetch (over HTTP or by a backend in the same process): counted, and the set
+    /// with the time the answer takes, or `None` while the key set is down.
+    pub fn fetch_key_set(&self) -> Option<(Value, Duration)> {
+        let mode = {
+            let mut lab = self.lab();
+            lab.fetches += 1;
+            lab.mode
+        };
+        match mode {
+            KeySetMode::Down => None,
+            KeySetMode::Up => Some((self.jwks(), Duration::ZERO)),
+            KeySetMode::Slow => Some((self.jwks(), self.slow_key_set)),
+        }
+    }
+
+    /// Key-set fetches so far.
+    pub fn key_set_fetches(&self) -> u64 {
+        self.lab().fetches
+    }
+
+    /// Makes the key set answer normally, fail or answer slowly.
+    pub fn set_key_set_mode(&self, mode: KeySetMode) {
+        self.lab().mode = mode;
+    }
+
+    /// The signing key's `kid`.
+    pub fn current_kid(&self) -> String {
+        let lab = self.lab();
+        lab.keys.last().map(|k| k.kid.clone()).unwrap_or_default()
+    }
+
+    /// A new Ed25519 key signs from now on and is published beside the old ones (Better Auth's
+    /// rotation keeps the old key in the set for its grace period). Returns the new and the
+    /// previous `kid`.
+    pub fn rotate(&self) -> (String, String) {
+        let key = SigningKey::generate(crate::algorithm::KeyFamily::Ed25519)
+            .expect("Ed25519 key generation");
+        let kid = self.id(32);
+        let mut lab = self.lab();
+        let previous = lab.keys.last().map(|k| k.kid.clone()).unwrap_or_default();
+        lab.keys.push(LabKey {
+            kid: kid.clone(),
+            key: Some(Arc::new(key)),
+            published: true,
+        });
+        (kid, previous)
+    }
+
+    /// Removes a key from the published set (the end of its grace period); false when no
+    /// published key has that `kid`.
+    pub fn retire(&self, kid: &str) -> bool {
+        let mut lab = self.lab();
+        match lab.keys.iter_mut().find(|k| k.kid == kid && k.published) {
+            Some(k) => {
+                k.published = false;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives the user with this e-mail the admin role; false when there is no such user.
+    pub fn make_admin(&self, email: &str) -> bool {
+        let email = email.to_lowercase();
+        let known = self
+            .users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&email);
+        if known {
+            self.lab().admins.insert(email);
+        }
+        known
+    }
+
+    fn remove_sessions(&self, email: &str, except: Option<&str>) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|token, owner| owner != email || Some(token.as_str()) == except);
     }
 
     fn id(&self, len: usize) -> String {
@@ -81,7 +218,15 @@ impl AuthState {
     /// Mints a JWT for a user the way the jwt plugin does.
     fn mint(&self, user: &User) -> String {
         let now = unix_now();
-        let header = json!({"alg": "EdDSA", "kid": self.kid}).to_string();
+        let (kid, key) = {
+            let lab = self.lab();
+            let k = lab
+                .keys
+                .last()
+                .expect("the issuer always has a signing key");
+            (k.kid.clone(), k.key.clone())
+        };
+        let header = json!({"alg": "EdDSA", "kid": kid}).to_string();
         let claims = json!({
             "iat": now, "name": user.name, "email": user.email, "emailVerified": false, "image": null,
             "createdAt": user.created_at, "updatedAt": user.created_at, "id": user.id, "sub": user.id,
@@ -91,7 +236,7 @@ impl AuthState {
         sign_compact(
             header.as_bytes(),
             claims.as_bytes(),
-            &self.key,
+            key.as_deref().unwrap_or(&self.key),
             Algorithm::EdDSA,
         )
         .expect("the mock issuer's Ed25519 key signs EdDSA")
@@ -111,11 +256,21 @@ impl AuthState {
         )
     }
 
+    /// The session of the request: its session cookie, or (the bearer plugin) its
+    /// `Authorization: Bearer <session token>`.
     fn session_user(&self, request: &Request) -> Option<(String, User)> {
-        let cookie = header(request, "cookie")?;
-        let value = cookie
-            .split(';')
-            .find_map(|c| c.trim().strip_prefix(&format!("{SESSION_COOKIE}=")))?;
+        let cookie = header(request, "cookie").and_then(|cookie| {
+            cookie
+                .split(';')
+                .find_map(|c| c.trim().strip_prefix(&format!("{SESSION_COOKIE}=")))
+                .map(str::to_owned)
+        });
+        let bearer = || {
+            header(request, "authorization")?
+                .strip_prefix("Bearer ")
+                .map(str::to_owned)
+        };
+        let value = cookie.or_else(bearer)?;
         let token = value.split('.').next()?.to_owned();
         let email = self.sessions.lock().ok()?.get(&token).cloned()?;
         let user = self.users.lock().ok()?.get(&email).cloned()?;
@@ -245,7 +400,13 @@ impl Respond for BetterAuth {
         let method = request.method.as_str();
         match (method, path.as_str()) {
             ("GET", "/ok") => ok(json!({"ok": true})),
-            ("GET", "/jwks") => ok(state.jwks()),
+            ("GET", "/jwks") => match state.fetch_key_set() {
+                Some((jwks, delay)) => ok(jwks).set_delay(delay),
+                None => error(503, "SERVICE_UNAVAILABLE", "key set unavailable"),
+            },
+            ("POST", "/revoke-sessions") => self.revoke_sessions(request),
+            ("POST", "/change-password") => self.change_password(request),
+            ("POST", "/admin/ban-user") => self.ban_user(request),
             ("POST", "/sign-up/email") => self.sign_up(request),
             ("POST", "/sign-in/email") => self.sign_in(request),
             ("GET", "/get-session") => match state.session_user(request) {
@@ -444,6 +605,13 @@ impl BetterAuth {
             .get(&email)
             .cloned();
         match user {
+            Some(user) if user.password == password && state.lab().banned.contains(&email) => {
+                error(
+                    403,
+                    "BANNED_USER",
+                    "You have been banned from this application. Please contact support if you believe this is an error.",
+                )
+            }
             Some(user) if user.password == password => {
                 let (token, cookie) = state.new_session(&user);
                 ok(json!({"redirect": false, "token": token, "user": user_json(&user)}))
@@ -481,6 +649,150 @@ impl BetterAuth {
             );
         }
         response
+    }
+}
+
+impl BetterAuth {
+    /// `POST /revoke-sessions`: every session of the caller ends, the caller's too.
+    fn revoke_sessions(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        if let Some(refusal) = self.origin_check(request, false) {
+            return refusal;
+        }
+        let Some((_, user)) = state.session_user(request) else {
+            return error(401, "UNAUTHORIZED", "Unauthorized");
+        };
+        state.remove_sessions(&user.email, None);
+        ok(json!({"status": true}))
+    }
+
+    /// `POST /change-password` (`currentPassword`, `newPassword`, `revokeOtherSessions`).
+    fn change_password(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        if let Some(refusal) = self.origin_check(request, false) {
+            return refusal;
+        }
+        let Some((token, user)) = state.session_user(request) else {
+            return error(401, "UNAUTHORIZED", "Unauthorized");
+        };
+        let body = match self.body(request) {
+            Ok(b) => b,
+            Err(e) => return *e,
+        };
+        if let Some(refusal) = require_strings(&body, &["currentPassword", "newPassword"]) {
+            return refusal;
+        }
+        let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default();
+        let new_password = field("newPassword");
+        if new_password.chars().count() < 8 {
+            return error(400, "PASSWORD_TOO_SHORT", "Password too short");
+        }
+        if new_password.chars().count() > 128 {
+            return error(400, "PASSWORD_TOO_LONG", "Password too long");
+        }
+        {
+            let mut users = state.users.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(stored) = users.get_mut(&user.email) else {
+                return error(401, "UNAUTHORIZED", "Unauthorized");
+            };
+            if stored.password != field("currentPassword") {
+                return error(400, "INVALID_PASSWORD", "Invalid password");
+            }
+            stored.password = new_password.to_owned();
+        }
+        if body.get("revokeOtherSessions").and_then(Value::as_bool) == Some(true) {
+            state.remove_sessions(&user.email, Some(&token));
+        }
+        ok(json!({"token": null, "user": user_json(&user)}))
+    }
+
+    /// `POST /admin/ban-user` (`userId`): the admin plugin's ban, which also ends every session
+    /// of the user.
+    fn ban_user(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        if let Some(refusal) = self.origin_check(request, false) {
+            return refusal;
+        }
+        let Some((_, caller)) = state.session_user(request) else {
+            return error(401, "UNAUTHORIZED", "Unauthorized");
+        };
+        if !state.lab().admins.contains(&caller.email) {
+            return error(
+                403,
+                "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS",
+                "You are not allowed to ban users",
+            );
+        }
+        let body = match self.body(request) {
+            Ok(b) => b,
+            Err(e) => return *e,
+        };
+        if let Some(refusal) = require_strings(&body, &["userId"]) {
+            return refusal;
+        }
+        let id = body
+            .get("userId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let victim = state
+            .users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .find(|u| u.id == id)
+            .cloned();
+        let Some(victim) = victim else {
+            return error(404, "USER_NOT_FOUND", "User not found");
+        };
+        state.lab().banned.insert(victim.email.clone());
+        state.remove_sessions(&victim.email, None);
+        ok(json!({"user": user_json(&victim)}))
+    }
+}
+
+/// deploy/auth-server's lab control plane, on the mock: `POST /__lab/rotate` (`{"kid",
+/// "previous"}`), `POST /__lab/retire?kid=`, `GET /__lab/jwks-fetches` (`{"count"}`),
+/// `POST /__lab/jwks?mode=up|down|slow`, `POST /__lab/make-admin?email=`.
+pub struct LabControl(pub Arc<AuthState>);
+
+impl Respond for LabControl {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        let query = |name: &str| {
+            request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        match (request.method.as_str(), request.url.path()) {
+            ("POST", "/__lab/rotate") => {
+                let (kid, previous) = state.rotate();
+                ok(json!({"kid": kid, "previous": previous}))
+            }
+            ("POST", "/__lab/retire") => match query("kid") {
+                Some(kid) if state.retire(&kid) => ok(json!({"retired": kid})),
+                Some(kid) => error(404, "NO_SUCH_KEY", &format!("no published key {kid}")),
+                None => error(400, "BAD_REQUEST", "kid is required"),
+            },
+            ("GET", "/__lab/jwks-fetches") => ok(json!({"count": state.key_set_fetches()})),
+            ("POST", "/__lab/jwks") => {
+                let mode = match query("mode").as_deref() {
+                    Some("up") => KeySetMode::Up,
+                    Some("down") => KeySetMode::Down,
+                    Some("slow") => KeySetMode::Slow,
+                    _ => return error(400, "BAD_REQUEST", "mode is up, down or slow"),
+                };
+                state.set_key_set_mode(mode);
+                ok(json!({"mode": mode.name()}))
+            }
+            ("POST", "/__lab/make-admin") => match query("email") {
+                Some(email) if state.make_admin(&email) => ok(json!({"admin": email})),
+                Some(email) => error(404, "USER_NOT_FOUND", &format!("no user {email}")),
+                None => error(400, "BAD_REQUEST", "email is required"),
+            },
+            _ => ResponseTemplate::new(404),
+        }
     }
 }
 

@@ -22,6 +22,8 @@ pub enum KeySource {
     Available(Arc<KeySet>),
     /// The key set endpoint is down: fail closed.
     Down,
+    /// Fetched from the issuer and cached (the lifecycle measurements' backend).
+    Cached(Arc<super::key_cache::KeyCache>),
 }
 
 /// The mock backend responder.
@@ -126,10 +128,46 @@ impl Backend {
             client: "127.0.0.1",
             required_scope: scope,
         };
+        let mut waited = Duration::ZERO;
         let decision = match &self.keys {
             KeySource::Available(keys) => self.gate.decide(&gate_request, keys, &SystemClock),
             KeySource::Down => Err(self.key_set_down(&gate_request)),
+            KeySource::Cached(cache) => {
+                let kid = crate::contract::bearer_token(&gate_request.authorization)
+                    .ok()
+                    .and_then(|t| Token::parse(t).ok())
+                    .and_then(|t| t.kid().map(str::to_owned));
+                let lookup = cache.lookup(kid.as_deref());
+                waited = lookup.waited;
+                let known = |keys: &KeySet| kid.as_deref().is_some_and(|k| keys.contains_kid(k));
+                match &lookup.keys {
+                    // PyJWKClient's PyJWKClientConnectionError escaping the handler.
+                    keys if self.flaw == Some(Flaw::ServerErrorWhenKeySetDown)
+                        && lookup.fetch_failed
+                        && !keys.as_deref().is_some_and(known) =>
+                    {
+                        return ResponseTemplate::new(500)
+                            .set_body_raw("Internal Server Error", "text/plain")
+                            .set_delay(waited);
+                    }
+                    Some(keys) => self.gate.decide(&gate_request, keys, &SystemClock),
+                    None => Err(self.key_set_down(&gate_request)),
+                }
+            }
         };
+        let template = self.decide(decision, &gate_request);
+        if waited.is_zero() {
+            template
+        } else {
+            template.set_delay(waited)
+        }
+    }
+
+    fn decide(
+        &self,
+        decision: Result<crate::validate::Verified, Denial>,
+        gate_request: &GateRequest<'_>,
+    ) -> ResponseTemplate {
         match decision {
             Ok(verified) => accepted(verified.claims()),
             Err(denial) => {
@@ -255,7 +293,10 @@ impl Backend {
             Flaw::ServerErrorOnMalformed
             | Flaw::EchoesException
             | Flaw::NoWwwAuthenticate
-            | Flaw::ReflectsAnyOrigin => false,
+            | Flaw::ReflectsAnyOrigin
+            | Flaw::CachesKeysForever
+            | Flaw::RefetchesEveryUnknownKid
+            | Flaw::ServerErrorWhenKeySetDown => false,
         };
         accept.then_some(claims)
     }
@@ -265,7 +306,7 @@ impl Backend {
             KeySource::Available(keys) => Validator::new(policy.clone())
                 .validate(token, keys, &SystemClock)
                 .is_ok(),
-            KeySource::Down => false,
+            KeySource::Down | KeySource::Cached(_) => false,
         }
     }
 

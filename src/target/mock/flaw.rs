@@ -22,6 +22,10 @@ pub enum Flaw {
     EchoesException,
     NoWwwAuthenticate,
     ReflectsAnyOrigin,
+    /// Lifecycle flaws (the key-set cache; `authprobe lifecycle` finds them, `audit` cannot).
+    CachesKeysForever,
+    RefetchesEveryUnknownKid,
+    ServerErrorWhenKeySetDown,
 }
 
 impl Flaw {
@@ -43,6 +47,18 @@ impl Flaw {
         Flaw::ReflectsAnyOrigin,
     ];
 
+    /// The flaws of the backend's key-set cache, which only the lifecycle measurements show.
+    pub const LIFECYCLE: [Flaw; 3] = [
+        Flaw::CachesKeysForever,
+        Flaw::RefetchesEveryUnknownKid,
+        Flaw::ServerErrorWhenKeySetDown,
+    ];
+
+    /// Whether the flaw is one of [`Flaw::LIFECYCLE`].
+    pub fn is_lifecycle(self) -> bool {
+        Flaw::LIFECYCLE.contains(&self)
+    }
+
     /// The variant's name on the command line (`--mock-variant`).
     pub fn name(self) -> &'static str {
         match self {
@@ -61,6 +77,9 @@ impl Flaw {
             Flaw::EchoesException => "echoes-exception",
             Flaw::NoWwwAuthenticate => "no-www-authenticate",
             Flaw::ReflectsAnyOrigin => "cors-reflects-any-origin",
+            Flaw::CachesKeysForever => "caches-keys-forever",
+            Flaw::RefetchesEveryUnknownKid => "refetches-every-unknown-kid",
+            Flaw::ServerErrorWhenKeySetDown => "500-when-key-set-down",
         }
     }
 
@@ -88,6 +107,15 @@ impl Flaw {
             Flaw::EchoesException => "puts the exception text and the token in error bodies",
             Flaw::NoWwwAuthenticate => "sends no WWW-Authenticate challenge",
             Flaw::ReflectsAnyOrigin => "reflects any Origin in CORS answers and allows credentials",
+            Flaw::CachesKeysForever => {
+                "fetches the key set once and keeps it forever (lifecycle: rotation and retirement)"
+            }
+            Flaw::RefetchesEveryUnknownKid => {
+                "refetches the key set for every unknown kid, no cooldown (lifecycle: fetch storm)"
+            }
+            Flaw::ServerErrorWhenKeySetDown => {
+                "answers 500 when a key-set fetch fails (lifecycle: outage)"
+            }
         }
     }
 }
@@ -108,6 +136,7 @@ impl FromStr for Flaw {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Flaw::ALL
             .into_iter()
+            .chain(Flaw::LIFECYCLE)
             .find(|f| f.name() == s)
             .ok_or_else(|| UnknownFlaw(s.to_owned()))
     }

@@ -1,20 +1,27 @@
 //! The embedded mock deployment: a Better Auth server and the backend it protects, both wiremock
 //! servers on 127.0.0.1 ephemeral ports, plus two extra backend instances for the rows a single
 //! instance cannot show (key set down → 503, rate limit → 429).
+//!
+//! For `authprobe lifecycle` ([`MockDeployment::start_lifecycle`]) the backend fetches and caches
+//! the issuer's key set ([`key_cache`]) with short timings, and the issuer answers the lab
+//! control plane under `/__lab/` (rotate, retire, count fetches, key set down or slow, admin).
 
 pub mod auth;
 pub mod backend;
 pub mod flaw;
+pub mod key_cache;
 
 pub use flaw::Flaw;
 
-use self::auth::{AuthState, BetterAuth};
+use self::auth::{AuthState, BetterAuth, LabControl};
 use self::backend::{Backend, KeySource};
+use self::key_cache::{CacheClock, KeyCache};
 use super::Endpoints;
 use crate::algorithm::KeyFamily;
 use crate::forge::catalogue::AUDIT_MAX_LIFETIME_SECS;
 use crate::gate::{Gate, RateLimiter};
 use crate::jwk::KeySet;
+use crate::lifecycle::model::CachePolicy;
 use crate::sign::SigningKey;
 use crate::validate::{Policy, Validator};
 use serde_json::{Map, Value};
@@ -29,6 +36,36 @@ pub const FRONTEND_ORIGIN: &str = "http://127.0.0.1:5173";
 pub const REALM: &str = "api";
 /// The rate limit of the rate-limited backend instance.
 pub const RATE_LIMIT: (u32, Duration) = (5, Duration::from_secs(10));
+/// The lifecycle backend's key-set cache: its maximum age …
+pub const KEY_CACHE_MAX_AGE: Duration = Duration::from_secs(4);
+/// … and the least time between two fetches for unknown `kid`s.
+pub const KEY_CACHE_COOLDOWN: Duration = Duration::from_secs(1);
+
+/// How the mock is built.
+#[derive(Debug, Clone, Default)]
+pub struct MockOptions {
+    /// One deliberate flaw of the backend.
+    pub flaw: Option<Flaw>,
+    /// The backend fetches and caches the key set (as for the lifecycle measurements) instead of
+    /// holding it; on this clock (the real one when `None`).
+    pub key_cache: bool,
+    pub clock: Option<CacheClock>,
+    /// Better Auth's production-mode rate limits.
+    pub rate_limiting: bool,
+}
+
+impl MockOptions {
+    /// The key-cache policy of the backend with this flaw.
+    pub fn cache_policy(&self) -> CachePolicy {
+        match self.flaw {
+            Some(Flaw::CachesKeysForever) => CachePolicy::forever(),
+            Some(Flaw::RefetchesEveryUnknownKid) => {
+                CachePolicy::refetching(KEY_CACHE_MAX_AGE, Duration::ZERO)
+            }
+            _ => CachePolicy::refetching(KEY_CACHE_MAX_AGE, KEY_CACHE_COOLDOWN),
+        }
+    }
+}
 
 /// A running mock deployment.
 pub struct MockDeployment {
@@ -41,8 +78,33 @@ pub struct MockDeployment {
 }
 
 impl MockDeployment {
-    /// Starts a compliant mock (`flaw = None`) or one with a single flaw.
+    /// Starts a compliant mock (`flaw = None`) or one with a single flaw (a lifecycle flaw
+    /// gives the backend a key-set cache).
     pub async fn start(flaw: Option<Flaw>) -> MockDeployment {
+        MockDeployment::start_with(MockOptions {
+            flaw,
+            key_cache: flaw.is_some_and(Flaw::is_lifecycle),
+            clock: None,
+            rate_limiting: true,
+        })
+        .await
+    }
+
+    /// The mock for `authprobe lifecycle`: a backend with a key-set cache (flawed or not), no
+    /// rate limits (a run signs up several users at once).
+    pub async fn start_lifecycle(flaw: Option<Flaw>) -> MockDeployment {
+        MockDeployment::start_with(MockOptions {
+            flaw,
+            key_cache: true,
+            clock: None,
+            rate_limiting: false,
+        })
+        .await
+    }
+
+    /// Starts the mock as `options` say.
+    pub async fn start_with(options: MockOptions) -> MockDeployment {
+        let flaw = options.flaw;
         let key = SigningKey::generate(KeyFamily::Ed25519).expect("Ed25519 key generation");
         let auth = MockServer::start().await;
         let kid = {
@@ -55,9 +117,13 @@ impl MockDeployment {
                 .take(32)
                 .collect::<String>()
         };
-        let state = AuthState::new(&auth.uri(), key, &kid, true);
+        let state = AuthState::new(&auth.uri(), key, &kid, options.rate_limiting);
         Mock::given(path_regex("^/api/auth/.*"))
             .respond_with(BetterAuth(state.clone()))
+            .mount(&auth)
+            .await;
+        Mock::given(path_regex("^/__lab/"))
+            .respond_with(LabControl(state.clone()))
             .mount(&auth)
             .await;
 
@@ -82,7 +148,19 @@ impl MockDeployment {
                 published_jwk: published.clone(),
             }
         };
-        let backend = start_backend(backend_with(KeySource::Available(keys.clone()), None)).await;
+        let main_keys = if options.key_cache {
+            KeySource::Cached(Arc::new(KeyCache::new(
+                state.clone(),
+                options.cache_policy(),
+                options
+                    .clock
+                    .clone()
+                    .unwrap_or_else(|| CacheClock::Real(std::time::Instant::now())),
+            )))
+        } else {
+            KeySource::Available(keys.clone())
+        };
+        let backend = start_backend(backend_with(main_keys, None)).await;
         let down = start_backend(backend_with(KeySource::Down, None)).await;
         let limited = start_backend(backend_with(
             KeySource::Available(keys),
@@ -109,6 +187,11 @@ impl MockDeployment {
             backend_rate_limited: Some(self.backend_rate_limited.uri()),
             frontend_origin: Some(FRONTEND_ORIGIN.into()),
         }
+    }
+
+    /// The lab control plane's base URL (`<auth>/__lab`).
+    pub fn control_url(&self) -> String {
+        format!("{}/__lab", self.auth.uri())
     }
 
     /// The issuer's private key as a JWK (the mock is always white-box).
