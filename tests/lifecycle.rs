@@ -268,3 +268,34 @@ fn profiles_take_a_lifecycle_table_and_refuse_unknown_members_with_their_locatio
         "{err}"
     );
 }
+
+#[test]
+fn an_unreachable_deployment_is_exit_4_and_the_report_is_still_written() {
+    let dir = report_dir("unreachable");
+    let out = Command::new(env!("CARGO_BIN_EXE_authprobe"))
+        .args([
+            "lifecycle",
+            "--no-progress",
+            "--backend-url",
+            "http://127.0.0.1:9",
+            "--auth-url",
+            "http://127.0.0.1:9",
+            "--control-url",
+            "http://127.0.0.1:9/__lab",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("nothing could be measured"), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("latest").join("report.json")).unwrap())
+            .unwrap();
+    let measurements = report["lifecycle"].as_array().unwrap();
+    assert_eq!(measurements.len(), 10);
+    assert!(measurements
+        .iter()
+        .all(|m| m["verdict"]["verdict"] == "error"));
+}

@@ -161,11 +161,18 @@ pub fn lifecycle(args: LifecycleArgs) -> Result<Status, Failure> {
     let dir = args.output.write_reports(&report)?;
     print_summary(&report);
     outln!("  reports: {}", dir.display());
-    let errored = report
+    let errors = report
         .lifecycle
         .iter()
-        .any(|m| matches!(m.verdict, Verdict::Error(_)));
-    Ok(super::deployment::run_status(&report, errored, 1.0))
+        .filter(|m| matches!(m.verdict, Verdict::Error(_)))
+        .count();
+    if errors > 0 && errors == report.lifecycle.len() {
+        return Err(Failure::Unreachable(anyhow!(
+            "nothing could be measured (the auth server or every backend could not be reached or refused a fresh token); report in {}",
+            dir.display()
+        )));
+    }
+    Ok(super::deployment::run_status(&report, errors > 0, 1.0))
 }
 
 /// Everything one run measures: the issuer, its control plane, the backends.

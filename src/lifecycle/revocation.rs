@@ -136,7 +136,7 @@ async fn one(r: &LifecycleRun<'_>, kind: Kind) -> Vec<Measurement> {
                         .map(secs)
                         .or(lifetime.map(|(_, l)| l));
                     m.detail = format!(
-                        "the JWT was still accepted after the {}; it stays valid until it expires{}",
+                        "the JWT was still accepted after {}; it stays valid until it expires{}",
                         kind.title().trim_start_matches("a JWT after "),
                         remaining
                             .map(|v| format!(" ({v:.0} s from now)"))
@@ -172,7 +172,7 @@ async fn one(r: &LifecycleRun<'_>, kind: Kind) -> Vec<Measurement> {
             match minted {
                 Ok(200) => {
                     let text = format!(
-                        "after the {}, the auth server still mints JWTs for the dead session",
+                        "after {}, the auth server still mints JWTs for the dead session",
                         kind.title().trim_start_matches("a JWT after ")
                     );
                     m.causes.push((Cause::RevokedSessionMintsTokens, text));
