@@ -702,3 +702,105 @@ fn too_many_unjudged_attack_cases_exit_7() {
     let (code, stdout, _) = audit_mock("ignores-unknown-crit", &lenient, &out);
     assert_eq!(code, Some(0), "{stdout}");
 }
+
+/// The usual pentest start: no auth server, only a captured token (and the published key set).
+/// Every case that needs only a valid token runs; what needs the issuer's key or the auth server
+/// is skipped with its reason, and a flawed backend is still caught.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_starts_from_a_token_alone() {
+    use authprobe::run::http::{Http, HttpOptions};
+    use authprobe::run::session::{bootstrap, Credentials};
+    use authprobe::target::mock::{Flaw, MockDeployment};
+    for flaw in [None, Some(Flaw::AcceptsAlgNone)] {
+        let mock = MockDeployment::start(flaw).await;
+        let endpoints = mock.endpoints();
+        let http = Http::new(HttpOptions::default()).unwrap();
+        let session = bootstrap(&http, &endpoints, &Credentials::throwaway("token-only"))
+            .await
+            .unwrap();
+        let dir = report_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let jwks = dir.join("jwks.json");
+        std::fs::write(&jwks, session.jwks.to_string()).unwrap();
+        let backend = endpoints.backend.clone();
+        let token = session.jwt.clone();
+        let (jwks_arg, out_arg) = (jwks.display().to_string(), dir.display().to_string());
+        let out = tokio::task::spawn_blocking(move || {
+            authprobe(
+                &[
+                    "audit",
+                    "--no-progress",
+                    "--backend-url",
+                    &backend,
+                    "--token",
+                    &token,
+                    "--jwks",
+                    &jwks_arg,
+                    "--out",
+                    &out_arg,
+                ],
+                None,
+            )
+        })
+        .await
+        .unwrap();
+        let (stdout, stderr) = text(&out);
+        let want = if flaw.is_some() { 1 } else { 0 };
+        assert_eq!(
+            out.status.code(),
+            Some(want),
+            "{flaw:?}\n{stdout}\n{stderr}"
+        );
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("latest").join("report.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["baseline_ok"], true, "{stdout}");
+        let attacks = report["suites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "attacks")
+            .expect("the attacks suite ran");
+        let cases = attacks["cases"].as_array().unwrap();
+        let judged = cases.iter().filter(|c| c["outcome"] != "skip").count();
+        let skipped: Vec<&Value> = cases.iter().filter(|c| c["outcome"] == "skip").collect();
+        assert!(
+            judged >= 90,
+            "only {judged} attack cases ran from the token alone: {:?}",
+            skipped_reasons(cases)
+        );
+        // What cannot run says why: it signs as the issuer, or it is not a token at all.
+        for c in &skipped {
+            let why = c["message"].as_str().unwrap_or_default();
+            assert!(
+                why.contains("issuer's private key")
+                    || why.contains("not a token")
+                    || why.contains("not deliverable over HTTP"),
+                "{}: skipped without a reason that says why: {why:?}",
+                c["id"]
+            );
+        }
+        let classes: Vec<&str> = cases
+            .iter()
+            .flat_map(|c| c["findings"].as_array().unwrap().iter())
+            .filter_map(|f| f["class"].as_str())
+            .collect();
+        if flaw.is_some() {
+            assert!(classes.contains(&"alg-none"), "{classes:?}\n{stdout}");
+        }
+        eprintln!(
+            "{flaw:?}: {judged} attack cases judged; skipped: {:?}",
+            skipped_reasons(cases)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+fn skipped_reasons(cases: &[Value]) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for c in cases.iter().filter(|c| c["outcome"] == "skip") {
+        *out.entry(c["message"].as_str().unwrap_or_default().to_owned())
+            .or_insert(0) += 1;
+    }
+    out
+}

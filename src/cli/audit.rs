@@ -26,6 +26,10 @@ pub struct AuditArgs {
     /// Read suites from this folder instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub scenarios: Option<PathBuf>,
+    /// The issuer's key set (a JWKS file or URL) when there is no auth server to read it from:
+    /// with --token it gives the reference validator's verdicts for every forged token.
+    #[arg(long, value_name = "FILE|URL")]
+    pub jwks: Option<String>,
     /// Overall budget in seconds; cases not started by then are skipped.
     #[arg(long, value_name = "SECONDS")]
     pub budget: Option<u64>,
@@ -102,8 +106,20 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
     let flaw = args.deployment.mock_flaw()?;
     let mut mock = None;
     let targets = if args.deployment.is_live() {
-        args.deployment.live_targets()?
+        let mut targets = args.deployment.live_targets()?;
+        if let Some(j) = &args.jwks {
+            let jwks = super::fuzz::read_jwks(j, &config.http).await?;
+            for t in &mut targets {
+                t.jwks.get_or_insert_with(|| jwks.clone());
+            }
+        }
+        targets
     } else {
+        if args.jwks.is_some() {
+            return Err(Failure::Input(anyhow!(
+                "--jwks is for a live target started from --token; the embedded mock has its own"
+            )));
+        }
         let deployment = MockDeployment::start(flaw).await;
         let spec = TargetSpec::for_mock(&deployment);
         mock = Some(deployment);

@@ -159,7 +159,8 @@ fn tick(bar: &indicatif::ProgressBar, control: &Control, budget: Budget) {
     ));
 }
 
-async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
+/// A key set from `--jwks`: a JWKS file, or an http(s) URL fetched once.
+pub(super) async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
     let text = if arg.starts_with("http://") || arg.starts_with("https://") {
         let client = Http::new(http.clone()).map_err(|e| Failure::Input(anyhow!("{e}")))?;
         let response = client

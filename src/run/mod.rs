@@ -197,6 +197,9 @@ impl Context {
                 Some("needs the issuer's private key (black-box audit; pass --issuer-key for white-box)".into())
             }
             Need::Session if self.session.is_none() => Some("needs a Better Auth session".into()),
+            Need::Token if self.base.is_none() => {
+                Some("needs a valid token (a Better Auth session, or --token)".into())
+            }
             Need::RateLimiting if !self.auth_rate_limiting => {
                 Some("the auth server does not rate-limit (Better Auth enables it only with NODE_ENV=production)".into())
             }

@@ -110,6 +110,9 @@ pub enum Need {
     IssuerKey,
     /// A session token from the Better Auth flow (live or mock).
     Session,
+    /// A valid token to start from: the session's, or the one given with `--token` (an audit
+    /// started from a captured token, without an auth server).
+    Token,
     /// Rate limiting switched on at the auth server (Better Auth: NODE_ENV=production).
     RateLimiting,
     /// The backend's CORS configuration names a front-end origin.
