@@ -256,7 +256,11 @@ impl IssuerControl {
     }
 }
 
-/// Runs a profile command with `sh -c`, each `{name}` replaced by its single-quoted value.
+/// The longest a profile command may run.
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs a profile command with `sh -c`, each `{name}` replaced by its single-quoted value; killed
+/// after [`COMMAND_TIMEOUT`].
 async fn run_command(
     op: ControlOp,
     command: &str,
@@ -266,12 +270,21 @@ async fn run_command(
     for (name, value) in params {
         line = line.replace(&format!("{{{name}}}"), &shell_quote(value));
     }
-    let output = tokio::process::Command::new("sh")
+    let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(&line)
         .stdin(std::process::Stdio::null())
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(COMMAND_TIMEOUT, child)
         .await
+        .map_err(|_| ControlError::Command {
+            op: op.name(),
+            message: format!(
+                "{line:?} did not finish within {} s (killed)",
+                COMMAND_TIMEOUT.as_secs()
+            ),
+        })?
         .map_err(|e| ControlError::Command {
             op: op.name(),
             message: format!("starting sh: {e}"),
