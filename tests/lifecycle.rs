@@ -132,6 +132,15 @@ async fn each_key_cache_flaw_is_caught_with_its_finding() {
     assert_eq!(outage.len(), 1);
 }
 
+/// `authprobe lifecycle <args>`, its output.
+fn lifecycle_cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_authprobe"))
+        .arg("lifecycle")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn report_dir(tag: &str) -> std::path::PathBuf {
     let dir =
         std::env::temp_dir().join(format!("authprobe-lifecycle-{tag}-{}", std::process::id()));
@@ -142,21 +151,17 @@ fn report_dir(tag: &str) -> std::path::PathBuf {
 #[test]
 fn the_command_reports_numbers_with_bounds_and_gates_on_findings() {
     let dir = report_dir("storm");
-    let out = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args([
-            "lifecycle",
-            "--no-progress",
-            "--mock-variant",
-            "refetches-every-unknown-kid",
-            "--only",
-            "fetch-storm",
-            "--fail-on",
-            "medium",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = lifecycle_cli(&[
+        "--no-progress",
+        "--mock-variant",
+        "refetches-every-unknown-kid",
+        "--only",
+        "fetch-storm",
+        "--fail-on",
+        "medium",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -193,30 +198,22 @@ fn the_command_reports_numbers_with_bounds_and_gates_on_findings() {
 
     // At the default gate (high) the same medium finding is reported and does not fail.
     let dir = report_dir("storm-default");
-    let out = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args([
-            "lifecycle",
-            "--no-progress",
-            "--mock-variant",
-            "refetches-every-unknown-kid",
-            "--only",
-            "L03",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = lifecycle_cli(&[
+        "--no-progress",
+        "--mock-variant",
+        "refetches-every-unknown-kid",
+        "--only",
+        "L03",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0));
 }
 
 #[test]
 fn bad_lifecycle_input_is_exit_3_naming_what_is_wrong() {
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-            .arg("lifecycle")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = lifecycle_cli(args);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -272,21 +269,17 @@ fn profiles_take_a_lifecycle_table_and_refuse_unknown_members_with_their_locatio
 #[test]
 fn an_unreachable_deployment_is_exit_4_and_the_report_is_still_written() {
     let dir = report_dir("unreachable");
-    let out = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args([
-            "lifecycle",
-            "--no-progress",
-            "--backend-url",
-            "http://127.0.0.1:9",
-            "--auth-url",
-            "http://127.0.0.1:9",
-            "--control-url",
-            "http://127.0.0.1:9/__lab",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = lifecycle_cli(&[
+        "--no-progress",
+        "--backend-url",
+        "http://127.0.0.1:9",
+        "--auth-url",
+        "http://127.0.0.1:9",
+        "--control-url",
+        "http://127.0.0.1:9/__lab",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("nothing could be measured"), "{stderr}");

@@ -21,6 +21,7 @@ use authprobe::sign::SigningKey;
 use authprobe::target::mock::key_cache::CacheClock;
 use authprobe::target::mock::{Flaw, MockDeployment, MockOptions};
 use authprobe::target::Endpoints;
+use authprobe::token::Token;
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -89,12 +90,10 @@ struct World {
 }
 
 fn kid_of(token: &str) -> String {
-    let head = token.split('.').next().unwrap_or_default();
-    let bytes = authprobe::base64url::decode(head.as_bytes()).unwrap_or_default();
-    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default()["kid"]
-        .as_str()
+    Token::parse(token)
+        .ok()
+        .and_then(|t| t.kid().map(str::to_owned))
         .unwrap_or_default()
-        .to_owned()
 }
 
 impl World {

@@ -83,10 +83,10 @@ impl Account {
 
     /// The user id (Better Auth puts it in the JWT's `sub`).
     pub fn user_id(&self) -> Option<String> {
-        let payload = self.session.jwt.split('.').nth(1)?;
-        let bytes = crate::base64url::decode(payload.as_bytes()).ok()?;
-        let claims: Value = serde_json::from_slice(&bytes).ok()?;
-        claims["sub"].as_str().map(str::to_owned)
+        super::unverified_claims(&self.session.jwt)?
+            .get("sub")?
+            .as_str()
+            .map(str::to_owned)
     }
 
     fn request(&self, auth: &Endpoints, method: &str, path: &str, body: Option<Value>) -> Outgoing {

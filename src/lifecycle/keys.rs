@@ -19,8 +19,9 @@ use crate::algorithm::Algorithm;
 use crate::judge::Cause;
 use crate::run::http::TransportError;
 use crate::sign::SigningKey;
+use crate::token::Token;
 use futures::future::join_all;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// The longest the slow-key-set measurement probes.
@@ -126,30 +127,24 @@ fn every(
         .collect()
 }
 
-fn header_json(token: &str) -> Option<Map<String, Value>> {
-    let head = token.split('.').next()?;
-    let bytes = crate::base64url::decode(head.as_bytes()).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
 fn header_alg(token: &str) -> Option<Algorithm> {
-    Algorithm::from_name(header_json(token)?.get("alg")?.as_str()?)
+    Algorithm::from_name(Token::parse(token).ok()?.alg()?)
 }
 
 fn header_kid(token: &str) -> Option<String> {
-    header_json(token)?.get("kid")?.as_str().map(str::to_owned)
+    Token::parse(token).ok()?.kid().map(str::to_owned)
 }
 
 /// A token anyone can make: the issuer's algorithm, a made-up `kid`, valid-looking claims copied
 /// from `like`, signed by a key generated here.
 pub fn made_up_kid_token(like: &str, alg: Algorithm, attacker: &SigningKey) -> Option<String> {
-    let payload = like.split('.').nth(1)?;
-    let claims = crate::base64url::decode(payload.as_bytes()).ok()?;
+    let like = Token::parse(like).ok()?;
+    let claims = like.payload();
     let mut kid = [0u8; 12];
     aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut kid).ok()?;
     let header =
         json!({"alg": alg.name(), "kid": format!("authprobe-{}", crate::base64url::encode(kid))});
-    crate::sign::sign_compact(header.to_string().as_bytes(), &claims, attacker, alg).ok()
+    crate::sign::sign_compact(header.to_string().as_bytes(), claims, attacker, alg).ok()
 }
 
 /// Polls `backend` with `token` every poll interval until `want_accepted` holds or `limit` has
@@ -178,6 +173,59 @@ async fn poll_until(
             return Ok(None);
         }
         tokio::time::sleep(r.policy.poll_interval).await;
+    }
+}
+
+/// One timed wait of one measurement: poll with `token` from `since` until the backend's
+/// acceptance is `accepted`, for at most `limit` (at least the reported `bound`).
+struct Wait<'t> {
+    kind: Kind,
+    token: &'t str,
+    accepted: bool,
+    since: Instant,
+    bound: Duration,
+    limit: Duration,
+    /// The finding when the wait runs out.
+    cause: Cause,
+}
+
+impl Wait<'_> {
+    /// The measurement for `b`: the time it took (`held` says it in words), or, when the limit
+    /// ran out, at least that long, exceeded, with the cause (`ran_out` says it).
+    async fn measure(
+        &self,
+        r: &LifecycleRun<'_>,
+        b: &Backend,
+        held: impl Fn(Duration) -> String,
+        ran_out: impl Fn(Duration) -> String,
+    ) -> Measurement {
+        let started = Instant::now();
+        let mut m = Measurement::new(self.kind, &b.name, Unit::Seconds);
+        m.bound = Some(secs(self.bound));
+        match poll_until(r, b, self.token, self.accepted, self.since, self.limit).await {
+            Ok(Some(t)) if t <= self.limit => {
+                m.value = Some(secs(t));
+                m.verdict = Verdict::Within;
+                m.detail = held(t);
+            }
+            // Held only on a probe that ended past the limit: beyond the bound all the same.
+            Ok(Some(t)) => {
+                m.value = Some(secs(t));
+                m.verdict = Verdict::Exceeded;
+                m.detail = ran_out(t);
+                m.causes.push((self.cause, m.detail.clone()));
+            }
+            Ok(None) => {
+                let waited = self.since.elapsed();
+                m.at_least = Some(secs(waited));
+                m.verdict = Verdict::Exceeded;
+                m.detail = ran_out(waited);
+                m.causes.push((self.cause, m.detail.clone()));
+            }
+            Err(e) => m.verdict = Verdict::Error(format!("backend unreachable: {e}")),
+        }
+        m.duration_ms = started.elapsed().as_millis() as u64;
+        m
     }
 }
 
@@ -223,36 +271,27 @@ async fn adoption_and_retirement(
     let mut out = Vec::new();
     if wanted(Kind::Adoption) {
         let limit = r.policy.max_adoption;
-        let (new_token, rotated) = (&new_token, &rotated);
-        let polls = backends.iter().map(|b| async move {
-            let started = Instant::now();
-            let mut m = Measurement::new(Kind::Adoption, &b.name, Unit::Seconds);
-            m.bound = Some(secs(limit));
-            match poll_until(r, b, new_token, true, rotated_at, limit).await {
-                Ok(Some(t)) => {
-                    m.value = Some(secs(t));
-                    m.verdict = Verdict::Within;
-                    m.detail = format!(
-                        "the new key ({}) was accepted {:.1} s after the rotation",
-                        rotated.kid,
-                        t.as_secs_f64()
-                    );
-                }
-                Ok(None) => {
-                    m.at_least = Some(secs(rotated_at.elapsed()));
-                    m.verdict = Verdict::Exceeded;
-                    m.detail = format!(
-                        "a token of the new key ({}) was still refused {:.1} s after the rotation (bound {:.0} s): after a rotation every user is locked out until the backend refetches its keys",
-                        rotated.kid,
-                        rotated_at.elapsed().as_secs_f64(),
-                        limit.as_secs_f64()
-                    );
-                    m.causes.push((Cause::NewKeyNotAdopted, m.detail.clone()));
-                }
-                Err(e) => m.verdict = Verdict::Error(format!("backend unreachable: {e}")),
-            }
-            m.duration_ms = started.elapsed().as_millis() as u64;
-            m
+        let wait = Wait {
+            kind: Kind::Adoption,
+            token: &new_token,
+            accepted: true,
+            since: rotated_at,
+            bound: limit,
+            limit,
+            cause: Cause::NewKeyNotAdopted,
+        };
+        let (wait, kid) = (&wait, rotated.kid.as_str());
+        let polls = backends.iter().map(|b| {
+            wait.measure(
+                r,
+                b,
+                move |t| format!("the new key ({kid}) was accepted {:.1} s after the rotation", t.as_secs_f64()),
+                move |t| format!(
+                    "a token of the new key ({kid}) was still refused {:.1} s after the rotation (bound {:.0} s): after a rotation every user is locked out until the backend refetches its keys",
+                    t.as_secs_f64(),
+                    limit.as_secs_f64()
+                ),
+            )
         });
         out.extend(join_all(polls).await);
     }
@@ -283,44 +322,32 @@ async fn adoption_and_retirement(
             );
             return out;
         }
-        let retired_at = Instant::now();
         let bound = r.policy.max_key_cache;
         // Two polls past the bound, so that a backend exactly at its bound is not flagged.
-        let limit = bound + r.policy.poll_interval * 2;
+        let wait = Wait {
+            kind: Kind::Retirement,
+            token: old_token,
+            accepted: false,
+            since: Instant::now(),
+            bound,
+            limit: bound + r.policy.poll_interval * 2,
+            cause: Cause::RetiredKeyAccepted,
+        };
+        let (wait, old_kid) = (&wait, old_kid.as_str());
         let polls = backends.iter().map(|b| {
-            let old_kid = old_kid.clone();
-            async move {
-                let started = Instant::now();
-                let mut m = Measurement::new(Kind::Retirement, &b.name, Unit::Seconds);
-                m.bound = Some(secs(bound));
-                match poll_until(r, b, old_token, false, retired_at, limit).await {
-                    Ok(Some(t)) => {
-                        m.value = Some(secs(t));
-                        m.verdict = if t <= limit {
-                            Verdict::Within
-                        } else {
-                            Verdict::Exceeded
-                        };
-                        m.detail = format!(
-                            "a token of the removed key ({old_kid}) was refused {:.1} s after the key left the key set",
-                            t.as_secs_f64()
-                        );
-                    }
-                    Ok(None) => {
-                        m.at_least = Some(secs(retired_at.elapsed()));
-                        m.verdict = Verdict::Exceeded;
-                        m.detail = format!(
-                            "a token of the removed key ({old_kid}) was still accepted {:.1} s after the key left the key set (bound {:.0} s): a retired or compromised key keeps working",
-                            retired_at.elapsed().as_secs_f64(),
-                            bound.as_secs_f64()
-                        );
-                        m.causes.push((Cause::RetiredKeyAccepted, m.detail.clone()));
-                    }
-                    Err(e) => m.verdict = Verdict::Error(format!("backend unreachable: {e}")),
-                }
-                m.duration_ms = started.elapsed().as_millis() as u64;
-                m
-            }
+            wait.measure(
+                r,
+                b,
+                move |t| format!(
+                    "a token of the removed key ({old_kid}) was refused {:.1} s after the key left the key set",
+                    t.as_secs_f64()
+                ),
+                move |t| format!(
+                    "a token of the removed key ({old_kid}) was still accepted {:.1} s after the key left the key set (bound {:.0} s): a retired or compromised key keeps working",
+                    t.as_secs_f64(),
+                    bound.as_secs_f64()
+                ),
+            )
         });
         out.extend(join_all(polls).await);
     }
@@ -500,36 +527,33 @@ async fn outage(
         match (&rotated, &unknown_token) {
             (Ok(rot), Some(token)) => {
                 let limit = r.policy.max_adoption;
-                let polls = backends.iter().map(|b| async move {
-                    let started = Instant::now();
-                    let mut m = Measurement::new(Kind::Recovery, &b.name, Unit::Seconds);
-                    m.bound = Some(secs(limit));
-                    match poll_until(r, b, token, true, back_at, limit).await {
-                        Ok(Some(t)) => {
-                            m.value = Some(secs(t));
-                            m.verdict = Verdict::Within;
-                            m.detail = format!(
-                                "the key rotated in during the outage ({}) was accepted {:.1} s after the key set came back ({:.1} s after the rotation)",
-                                rot.kid,
-                                t.as_secs_f64(),
-                                rotated_at.elapsed().as_secs_f64() - back_at.elapsed().as_secs_f64() + t.as_secs_f64()
-                            );
-                        }
-                        Ok(None) => {
-                            m.at_least = Some(secs(back_at.elapsed()));
-                            m.verdict = Verdict::Exceeded;
-                            m.detail = format!(
-                                "the key rotated in during the outage ({}) was still refused {:.1} s after the key set came back (bound {:.0} s)",
-                                rot.kid,
-                                back_at.elapsed().as_secs_f64(),
-                                limit.as_secs_f64()
-                            );
-                            m.causes.push((Cause::KeySetOutageNoRecovery, m.detail.clone()));
-                        }
-                        Err(e) => m.verdict = Verdict::Error(format!("backend unreachable: {e}")),
-                    }
-                    m.duration_ms = started.elapsed().as_millis() as u64;
-                    m
+                let wait = Wait {
+                    kind: Kind::Recovery,
+                    token,
+                    accepted: true,
+                    since: back_at,
+                    bound: limit,
+                    limit,
+                    cause: Cause::KeySetOutageNoRecovery,
+                };
+                let (wait, kid) = (&wait, rot.kid.as_str());
+                // The rotation came this long before the key set's return.
+                let lead = back_at.duration_since(rotated_at).as_secs_f64();
+                let polls = backends.iter().map(|b| {
+                    wait.measure(
+                        r,
+                        b,
+                        move |t| format!(
+                            "the key rotated in during the outage ({kid}) was accepted {:.1} s after the key set came back ({:.1} s after the rotation)",
+                            t.as_secs_f64(),
+                            lead + t.as_secs_f64()
+                        ),
+                        move |t| format!(
+                            "the key rotated in during the outage ({kid}) was still refused {:.1} s after the key set came back (bound {:.0} s)",
+                            t.as_secs_f64(),
+                            limit.as_secs_f64()
+                        ),
+                    )
                 });
                 out.extend(join_all(polls).await);
             }

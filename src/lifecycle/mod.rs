@@ -364,6 +364,15 @@ pub async fn run(r: &LifecycleRun<'_>) -> Result<Vec<Measurement>, LifecycleErro
     Ok(out)
 }
 
+/// The claims of a JWT the harness got from the issuer, read without verifying anything (the
+/// measurements need its `sub`, `iat` and `exp`, never trust them).
+fn unverified_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    crate::token::Token::parse(token)
+        .ok()?
+        .claims(crate::token::ParseLimits::default().max_json_depth)
+        .ok()
+}
+
 /// Seconds, rounded to 0.1 s.
 fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 10.0).round() / 10.0
