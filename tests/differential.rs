@@ -477,7 +477,7 @@ async fn fuzz_custom(
         Validator::new(audit_policy(&deployment.state.origin)),
         REALM,
     );
-    let server = wiremock::MockServer::start().await;
+    let server = authprobe::target::mock::server::Server::start().await;
     wiremock::Mock::given(wiremock::matchers::any())
         .respond_with(Custom {
             gate,

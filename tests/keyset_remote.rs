@@ -7,6 +7,7 @@ mod common;
 use authprobe::algorithm::KeyFamily;
 use authprobe::jwk::remote::{RemoteConfig, RemoteKeySet};
 use authprobe::sign::{sign_compact, SigningKey};
+use authprobe::target::mock::server::Server;
 use authprobe::{Algorithm, ErrorCode};
 use common::{fixture, Sample};
 use serde_json::json;
@@ -22,8 +23,8 @@ fn config() -> RemoteConfig {
     }
 }
 
-async fn jwks_server(body: &str, expected_fetches: u64) -> MockServer {
-    let server = MockServer::start().await;
+async fn jwks_server(body: &str, expected_fetches: u64) -> Server {
+    let server = Server::start().await;
     Mock::given(method("GET"))
         .and(path("/api/auth/jwks"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json"))
@@ -99,7 +100,7 @@ async fn unknown_kids_cannot_cause_a_refetch_storm() {
 #[tokio::test]
 async fn a_rotated_key_is_picked_up_by_one_refetch() {
     let s = Sample::load();
-    let server = MockServer::start().await;
+    let server = Server::start().await;
     let new_key = SigningKey::generate(KeyFamily::Ed25519).unwrap();
     let mut new_jwk = new_key.public_jwk(Some("rotated-kid"), Some(Algorithm::EdDSA));
     new_jwk.remove("use");
@@ -165,7 +166,7 @@ async fn concurrent_cold_start_makes_a_single_fetch() {
 
 async fn unavailable_with(response: ResponseTemplate) {
     let s = Sample::load();
-    let server = MockServer::start().await;
+    let server = Server::start().await;
     Mock::given(path("/api/auth/jwks"))
         .respond_with(response)
         .mount(&server)
@@ -236,7 +237,7 @@ async fn fails_closed_when_nothing_listens() {
 #[tokio::test]
 async fn a_stale_copy_serves_while_refreshes_fail_but_only_for_max_stale() {
     let s = Sample::load();
-    let server = MockServer::start().await;
+    let server = Server::start().await;
     Mock::given(path("/api/auth/jwks"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(s.jwks.clone(), "application/json"))
         .up_to_n_times(1)
@@ -284,7 +285,7 @@ fn only_http_urls_are_accepted() {
 #[tokio::test]
 async fn an_outage_is_not_hammered_more_than_once_per_cooldown() {
     let s = Sample::load();
-    let server = MockServer::start().await;
+    let server = Server::start().await;
     Mock::given(path("/api/auth/jwks"))
         .respond_with(ResponseTemplate::new(503))
         .expect(1)

@@ -4,6 +4,7 @@
 //! tokens, [`crate::forge::oob::OobServer`], keeps every request and is read only at the end).
 
 use crate::forge::AttackerKeys;
+use crate::target::mock::server::Server;
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// A running listener.
 pub struct FetchListener {
-    server: MockServer,
+    server: Server,
     fetched: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -58,10 +59,12 @@ impl FetchListener {
                 .unwrap_or_default(),
             fetched: fetched.clone(),
         };
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
+        let server = Server::from_started(
+            MockServer::builder()
+                .disable_request_recording()
+                .start()
+                .await,
+        );
         Mock::given(wiremock::matchers::any())
             .respond_with(documents)
             .mount(&server)

@@ -4,6 +4,7 @@
 //! without any outside service (ATTACKS.md D04–D09, F10, H16).
 
 use super::keys::AttackerKeys;
+use crate::target::mock::server::Server;
 use serde_json::{json, Value};
 use std::time::Duration;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -13,7 +14,7 @@ pub const TARPIT: Duration = Duration::from_secs(15);
 
 /// A running listener.
 pub struct OobServer {
-    server: MockServer,
+    server: Server,
 }
 
 struct Documents {
@@ -77,7 +78,7 @@ impl OobServer {
                 .map(|c| c.pem.clone())
                 .unwrap_or_default(),
         };
-        let server = MockServer::builder().start().await;
+        let server = Server::from_started(MockServer::builder().start().await);
         Mock::given(wiremock::matchers::any())
             .respond_with(documents)
             .mount(&server)

@@ -10,12 +10,14 @@ pub mod auth;
 pub mod backend;
 pub mod flaw;
 pub mod key_cache;
+pub mod server;
 
 pub use flaw::Flaw;
 
 use self::auth::{AuthState, BetterAuth, LabControl};
 use self::backend::{Backend, KeySource};
 use self::key_cache::{CacheClock, KeyCache};
+use self::server::Server;
 use super::Endpoints;
 use crate::algorithm::KeyFamily;
 use crate::forge::catalogue::AUDIT_MAX_LIFETIME_SECS;
@@ -28,7 +30,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{any, path_regex};
-use wiremock::{Mock, MockServer};
+use wiremock::Mock;
 
 /// The browser front end's origin the mock backend allows in CORS.
 pub const FRONTEND_ORIGIN: &str = "http://127.0.0.1:5173";
@@ -69,10 +71,10 @@ impl MockOptions {
 
 /// A running mock deployment.
 pub struct MockDeployment {
-    pub auth: MockServer,
-    pub backend: MockServer,
-    pub backend_key_set_down: MockServer,
-    pub backend_rate_limited: MockServer,
+    pub auth: Server,
+    pub backend: Server,
+    pub backend_key_set_down: Server,
+    pub backend_rate_limited: Server,
     pub state: Arc<AuthState>,
     pub flaw: Option<Flaw>,
 }
@@ -106,7 +108,7 @@ impl MockDeployment {
     pub async fn start_with(options: MockOptions) -> MockDeployment {
         let flaw = options.flaw;
         let key = SigningKey::generate(KeyFamily::Ed25519).expect("Ed25519 key generation");
-        let auth = MockServer::start().await;
+        let auth = Server::start().await;
         let kid = {
             let mut seed = [0u8; 24];
             aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut seed)
@@ -208,8 +210,8 @@ pub fn audit_policy(issuer: &str) -> Policy {
     policy
 }
 
-async fn start_backend(backend: Backend) -> MockServer {
-    let server = MockServer::start().await;
+async fn start_backend(backend: Backend) -> Server {
+    let server = Server::start().await;
     Mock::given(any())
         .respond_with(backend)
         .mount(&server)
