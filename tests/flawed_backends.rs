@@ -27,6 +27,11 @@ fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
         | Flaw::ServerErrorWhenKeySetDown => {
             unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
         }
+        Flaw::ExportSkipsSignature => {
+            unreachable!(
+                "an endpoint flaw: only an audit of every endpoint shows it (tests/endpoints.rs)"
+            )
+        }
         Flaw::AcceptsAlgNone => &["AP-B01-alg-none", "AP-B02-alg-none-case"],
         Flaw::NoSignatureCheck => &["AP-A01-sig-not-checked", "AP-A02-sig-foreign-key"],
         Flaw::IgnoresExp => &["AP-H01-exp-expired", "AP-EC-TOKEN_EXPIRED"],
@@ -108,6 +113,11 @@ fn expected_grade(flaw: Flaw) -> Severity {
         | Flaw::RefetchesEveryUnknownKid
         | Flaw::ServerErrorWhenKeySetDown => {
             unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
+        }
+        Flaw::ExportSkipsSignature => {
+            unreachable!(
+                "an endpoint flaw: only an audit of every endpoint shows it (tests/endpoints.rs)"
+            )
         }
         Flaw::AcceptsAlgNone
         | Flaw::NoSignatureCheck

@@ -107,6 +107,8 @@ fn target_info(name: &str, kind: &str, variant: Option<&str>, backend_url: &str)
         mode: "white-box".into(),
         baseline_ok: true,
         duration_ms: 4321,
+        endpoint: None,
+        endpoint_group: None,
     }
 }
 
@@ -289,6 +291,7 @@ fn representative() -> RunReport {
         gate: Gate::default(),
         absent: vec![],
         lifecycle: vec![],
+        endpoint_divergences: vec![],
     };
     report.label_target();
     report.fingerprint();
@@ -346,6 +349,8 @@ fn hostile() -> RunReport {
         mode: h("mode"),
         baseline_ok: true,
         duration_ms: 1,
+        endpoint: Some(h("endpoint")),
+        endpoint_group: Some(h("group")),
     };
     let mut second = r.target.clone();
     second.name = h("second-target");

@@ -108,6 +108,8 @@ def load_backends(issuers: dict[str, dict]) -> dict[str, dict]:
         start = m.get("start")
         if not isinstance(start, list) or not start or not all(isinstance(a, str) and a for a in start):
             problems.append("start must be a non-empty list of strings (argv, cwd deploy/zoo)")
+        if "openapi" in m and not (isinstance(m["openapi"], str) and m["openapi"].startswith("/")):
+            problems.append("openapi must be the path of the backend's OpenAPI document, e.g. \"/openapi.json\"")
         if not isinstance(m.get("compliant"), bool):
             problems.append("compliant must be true or false")
         elif not m["compliant"]:
@@ -416,7 +418,8 @@ def cmd_start(names: list[str]) -> int:
 
 def write_profiles(issuers: dict, backends: dict) -> None:
     """authprobe target profiles, one per issuer, listing every backend behind it as a [[backend]]
-    (one audit run per profile, or all of them with --target given several times)."""
+    (one audit run per profile, or all of them with --target given several times); a backend whose
+    manifest has `openapi` gets `openapi = "<its url><that path>"` in its entry."""
     PROFILES.mkdir(parents=True, exist_ok=True)
     for old in PROFILES.glob("*.toml"):
         old.unlink()
@@ -449,6 +452,8 @@ def write_profiles(issuers: dict, backends: dict) -> None:
         ]
         for b, m in behind:
             lines += ["", "[[backend]]", f'name = "{b}"', f'url = "{m["url"]}"']
+            if "openapi" in m:  # audit every bearer-protected operation the document lists, not only /api/me
+                lines.append(f'openapi = "{m["url"]}{m["openapi"]}"')
         (PROFILES / f"{n}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

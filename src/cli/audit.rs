@@ -3,6 +3,7 @@
 //! decided from the results.
 
 use super::deployment::{DeploymentArgs, GateArgs, OutputArgs, TransportArgs};
+use super::endpoints;
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
 use authprobe::report::RunReport;
@@ -30,6 +31,23 @@ pub struct AuditArgs {
     /// with --token it gives the reference validator's verdicts for every forged token.
     #[arg(long, value_name = "FILE|URL")]
     pub jwks: Option<String>,
+    /// A protected endpoint, `[METHOD] /path [STATUS]` (repeatable; default `GET /api/me`, or
+    /// the profile's `[[endpoint]]` entries): every case runs against each, and the report
+    /// lists each endpoint and calls out one that accepts what another refuses.
+    #[arg(long = "path", value_name = "ENDPOINT")]
+    pub paths: Vec<String>,
+    /// An OpenAPI document: a file, a URL, or a path on the backend (`/openapi.json`, as
+    /// FastAPI serves it). Every operation whose security requires a bearer token is audited.
+    #[arg(long, value_name = "FILE|URL|PATH")]
+    pub openapi: Option<String>,
+    /// Also audit the document's operations with this method (repeatable; they may change
+    /// data, so only GET and HEAD are audited unless allowed).
+    #[arg(long = "openapi-method", value_name = "METHOD")]
+    pub openapi_methods: Vec<String>,
+    /// The value of a path parameter of the document's operations (repeatable), winning over
+    /// its examples and defaults.
+    #[arg(long = "path-param", value_name = "NAME=VALUE")]
+    pub path_params: Vec<String>,
     /// Overall budget in seconds; cases not started by then are skipped.
     #[arg(long, value_name = "SECONDS")]
     pub budget: Option<u64>,
@@ -106,10 +124,10 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
     let flaw = args.deployment.mock_flaw()?;
     let mut mock = None;
     let targets = if args.deployment.is_live() {
-        let mut targets = args.deployment.live_targets()?;
+        let mut targets = args.deployment.live_targets_with_openapi()?;
         if let Some(j) = &args.jwks {
             let jwks = super::fuzz::read_jwks(j, &config.http).await?;
-            for t in &mut targets {
+            for (t, _) in &mut targets {
                 t.jwks.get_or_insert_with(|| jwks.clone());
             }
         }
@@ -123,8 +141,9 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
         let deployment = MockDeployment::start(flaw).await;
         let spec = TargetSpec::for_mock(&deployment);
         mock = Some(deployment);
-        vec![spec]
+        vec![(spec, None)]
     };
+    let targets = endpoints::resolve(args, targets, &config.http).await?;
     let bar = args.output.progress_bar(
         0,
         "{spinner:.cyan} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} cases",
@@ -212,6 +231,23 @@ fn print_summary(report: &RunReport, dir: &Path) {
     }
     for note in &report.notes {
         outln!("  note: {note}");
+    }
+    for d in &report.endpoint_divergences {
+        outln!(
+            "  {}",
+            paint(
+                "31",
+                format!(
+                    "ENDPOINT {} of {} accepts {} cases that {} refuse{} (worst finding: {})",
+                    d.endpoint,
+                    d.group,
+                    d.cases,
+                    d.refused_by.join(", "),
+                    if d.refused_by.len() == 1 { "s" } else { "" },
+                    d.worst.map_or("none", |w| w.name())
+                )
+            )
+        );
     }
     super::deployment::print_top_findings(report);
     outln!("  reports: {}", dir.display());

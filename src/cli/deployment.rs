@@ -12,7 +12,7 @@ use authprobe::run::session::Credentials;
 use authprobe::run::TargetSpec;
 use authprobe::sign::SigningKey;
 use authprobe::target::mock::Flaw;
-use authprobe::target::profile::TargetProfile;
+use authprobe::target::profile::{OpenApiSection, TargetProfile};
 use clap::Args;
 use serde_json::{Map, Value};
 use std::io::IsTerminal as _;
@@ -88,6 +88,17 @@ impl DeploymentArgs {
     /// Every live backend the profiles (or the URLs) name, with credentials from the
     /// environment variables the profiles name.
     pub fn live_targets(&self) -> Result<Vec<TargetSpec>, Failure> {
+        Ok(self
+            .live_targets_with_openapi()?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect())
+    }
+
+    /// [`Self::live_targets`], each with the OpenAPI document its profile names.
+    pub fn live_targets_with_openapi(
+        &self,
+    ) -> Result<Vec<(TargetSpec, Option<OpenApiSection>)>, Failure> {
         let profiles = if self.target.is_empty() {
             let mut p = TargetProfile::default();
             p.target.backend_url = self.backend_url.clone().unwrap_or_default();
@@ -132,28 +143,34 @@ impl DeploymentArgs {
                 if let Some(url) = &self.auth_url {
                     endpoints.auth = Some(url.clone());
                 }
-                specs.push(TargetSpec {
-                    name: t.name,
-                    kind: "live".into(),
-                    variant: None,
-                    endpoints,
-                    issuer_keys: issuer_keys
-                        .iter()
-                        .filter_map(SigningKey::try_clone)
-                        .collect(),
-                    token: token.clone(),
-                    credentials: credentials.clone(),
-                    placement: t.token,
-                    contract: t.contract,
-                    auth_rate_limiting: profile.target.auth_rate_limiting,
-                    policy: t.policy,
-                    jwks: None,
-                    auth_server_audited_by: None,
-                });
+                specs.push((
+                    TargetSpec {
+                        name: t.name,
+                        kind: "live".into(),
+                        variant: None,
+                        endpoints,
+                        issuer_keys: issuer_keys
+                            .iter()
+                            .filter_map(SigningKey::try_clone)
+                            .collect(),
+                        token: token.clone(),
+                        credentials: credentials.clone(),
+                        placement: t.token,
+                        contract: t.contract,
+                        auth_rate_limiting: profile.target.auth_rate_limiting,
+                        policy: t.policy,
+                        jwks: None,
+                        auth_server_audited_by: None,
+                        protected: t.protected,
+                        setup_notes: Vec::new(),
+                        endpoint_group: None,
+                    },
+                    t.openapi,
+                ));
             }
         }
         let mut names = std::collections::BTreeSet::new();
-        for s in &specs {
+        for (s, _) in &specs {
             if !names.insert(s.name.clone()) {
                 return Err(Failure::Input(anyhow!(
                     "two targets are named {:?}: give each profile a distinct [target] name",

@@ -285,6 +285,8 @@ fn target_info(name: &str, kind: &str, variant: Option<String>, e: &Endpoints) -
         mode: "black-box".into(),
         baseline_ok: true,
         duration_ms: 0,
+        endpoint: None,
+        endpoint_group: None,
     }
 }
 

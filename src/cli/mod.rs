@@ -14,6 +14,7 @@ macro_rules! outln {
 
 mod audit;
 mod deployment;
+mod endpoints;
 mod forge;
 mod fuzz;
 mod lifecycle;

@@ -492,6 +492,8 @@ pub async fn fuzz(
             backend_url: target.endpoints.backend.clone(),
             auth_url: target.endpoints.auth.clone(),
             mode: if white_box { "white-box" } else { "black-box" }.into(),
+            endpoint: Some(format!("GET {}", config.path)),
+            endpoint_group: None,
         },
         seed: config.seed,
         budget: config.budget,

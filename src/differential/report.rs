@@ -129,6 +129,7 @@ pub(super) fn build(info: &RunInfo, facts: RunFacts<'_>) -> RunReport {
         gate: Default::default(),
         absent: Vec::new(),
         lifecycle: Vec::new(),
+        endpoint_divergences: Vec::new(),
         targets: Vec::new(),
     };
     report.target.baseline_ok = facts.baseline_ok;

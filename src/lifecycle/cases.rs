@@ -154,6 +154,8 @@ pub fn report(info: RunInfo, measurements: Vec<Measurement>) -> RunReport {
         mode: "black-box".into(),
         baseline_ok: true,
         duration_ms: info.duration_ms,
+        endpoint: None,
+        endpoint_group: None,
     });
     let mut report = RunReport {
         tool: "authprobe".into(),
@@ -171,6 +173,7 @@ pub fn report(info: RunInfo, measurements: Vec<Measurement>) -> RunReport {
         gate: Default::default(),
         absent: Vec::new(),
         lifecycle: measurements,
+        endpoint_divergences: Vec::new(),
     };
     report.summarize();
     report

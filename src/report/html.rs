@@ -13,6 +13,7 @@
 
 use super::common::{duration, kind_name, outcome_name, target_line};
 use super::model::{CaseResult, Outcome, RunReport};
+use crate::judge::Severity;
 use base64::Engine as _;
 use std::fmt::Write as _;
 
@@ -78,6 +79,7 @@ pub fn to_html(r: &RunReport) -> String {
     meta(&mut h, r);
     summary(&mut h, r);
     lifecycle(&mut h, r);
+    divergences(&mut h, r);
     findings_table(&mut h, r);
     h.push_str(
         "<fieldset class=\"filter\"><legend>Show</legend>\
@@ -122,6 +124,27 @@ fn lifecycle(h: &mut String, r: &RunReport) {
             escape(&m.bound_shown()),
             escape(&m.verdict.label()),
             escape(&m.detail)
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// Endpoints of one backend that accept what its other endpoints refuse.
+fn divergences(h: &mut String, r: &RunReport) {
+    if r.endpoint_divergences.is_empty() {
+        return;
+    }
+    h.push_str("<section>\n<h2>Endpoints that accept what others refuse</h2>\n<table>\n<thead><tr><th>Backend</th><th>Endpoint</th><th>Cases</th><th>Worst finding</th><th>Refused by</th><th>For example</th></tr></thead>\n<tbody>\n");
+    for d in &r.endpoint_divergences {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td><strong>{}</strong></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.group),
+            escape(&d.endpoint),
+            d.cases,
+            d.worst.map_or("—", Severity::name),
+            escape(&d.refused_by.join(", ")),
+            escape(&d.examples.join(", "))
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");

@@ -19,6 +19,7 @@ pub fn to_markdown(report: &RunReport) -> String {
     header(&mut md, report);
     summary(&mut md, report);
     lifecycle(&mut md, report);
+    divergences(&mut md, report);
     findings(&mut md, report);
     absent(&mut md, report);
     problems(&mut md, report, Outcome::Error);
@@ -172,6 +173,28 @@ fn lifecycle(md: &mut String, r: &RunReport) {
             cell(&m.bound_shown()),
             cell(&m.verdict.label()),
             cell(&m.detail)
+        );
+    }
+}
+
+/// Endpoints of one backend that accept what its other endpoints refuse.
+fn divergences(md: &mut String, r: &RunReport) {
+    if r.endpoint_divergences.is_empty() {
+        return;
+    }
+    md.push_str("\n## Endpoints that accept what others refuse\n\n");
+    md.push_str("| Backend | Endpoint | Cases | Worst finding | Refused by | For example |\n");
+    md.push_str("|---|---|---|---|---|---|\n");
+    for d in &r.endpoint_divergences {
+        let _ = writeln!(
+            md,
+            "| {} | **{}** | {} | {} | {} | {} |",
+            cell(&d.group),
+            cell(&d.endpoint),
+            d.cases,
+            d.worst.map_or("—", Severity::name),
+            cell(&d.refused_by.join(", ")),
+            cell(&d.examples.join(", "))
         );
     }
 }

@@ -40,6 +40,27 @@ pub struct RunReport {
     /// `key-lifecycle` and `revocation`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lifecycle: Vec<crate::lifecycle::Measurement>,
+    /// Endpoints of one backend that accept requests its other endpoints refuse (one route
+    /// with a weaker check is the whole vulnerability).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoint_divergences: Vec<EndpointDivergence>,
+}
+
+/// One endpoint accepting cases that other endpoints of the same backend refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointDivergence {
+    /// The backend (the target whose endpoints were audited one by one).
+    pub group: String,
+    /// The endpoint that accepts (`GET /api/export`).
+    pub endpoint: String,
+    /// The endpoints that refused those cases.
+    pub refused_by: Vec<String>,
+    /// How many cases it accepts that another endpoint refuses.
+    pub cases: usize,
+    /// The worst grade among their findings on this endpoint (none: only strictness).
+    pub worst: Option<Severity>,
+    /// A few of them, `suite/case`.
+    pub examples: Vec<String>,
 }
 
 /// Which findings fail a run (`--fail-on`, `--fail-on-new`).
@@ -91,6 +112,12 @@ pub struct TargetInfo {
     /// Wall time of this target's audit.
     #[serde(default)]
     pub duration_ms: u64,
+    /// The protected endpoint its cases were sent to (e.g. `GET /api/me`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The target this is one endpoint of, when a target's endpoints were audited one by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_group: Option<String>,
 }
 
 fn yes() -> bool {
@@ -490,8 +517,84 @@ impl RunReport {
                     .map(|n| format!("{}: {n}", r.target.name)),
             );
         }
+        merged.endpoint_divergences = merged.divergences();
         merged.summarize();
         Some(merged)
+    }
+
+    /// Per backend whose endpoints were audited one by one: each endpoint that accepts (2xx)
+    /// cases another endpoint refuses (4xx), worst first.
+    fn divergences(&self) -> Vec<EndpointDivergence> {
+        use std::collections::BTreeMap;
+        let group_of: BTreeMap<&str, (&str, &str)> = self
+            .targets
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.name.as_str(),
+                    (t.endpoint_group.as_deref()?, t.endpoint.as_deref()?),
+                ))
+            })
+            .collect();
+        // (group, suite, case) -> endpoint -> (accepted, worst grade of its findings)
+        type Verdicts<'a> = BTreeMap<&'a str, (bool, Option<Severity>)>;
+        let mut by_case: BTreeMap<(&str, &str, &str), Verdicts<'_>> = BTreeMap::new();
+        for case in self.suites.iter().flat_map(|s| &s.cases) {
+            let (Some(&(group, endpoint)), Some(observed)) =
+                (group_of.get(case.target.as_str()), &case.observed)
+            else {
+                continue;
+            };
+            let accepted = (200..300).contains(&observed.status);
+            let refused = (400..500).contains(&observed.status);
+            if !(accepted || refused) {
+                continue;
+            }
+            let worst = case.findings.iter().map(|f| f.severity).max();
+            by_case
+                .entry((group, case.suite.as_str(), case.id.as_str()))
+                .or_default()
+                .insert(endpoint, (accepted, worst));
+        }
+        let mut out: BTreeMap<(&str, &str), EndpointDivergence> = BTreeMap::new();
+        for ((group, suite, id), verdicts) in &by_case {
+            let refusing: Vec<&str> = verdicts
+                .iter()
+                .filter(|(_, (accepted, _))| !accepted)
+                .map(|(e, _)| *e)
+                .collect();
+            if refusing.is_empty() {
+                continue;
+            }
+            for (endpoint, (accepted, worst)) in verdicts {
+                if !accepted {
+                    continue;
+                }
+                let d = out
+                    .entry((group, endpoint))
+                    .or_insert_with(|| EndpointDivergence {
+                        group: (*group).to_owned(),
+                        endpoint: (*endpoint).to_owned(),
+                        refused_by: Vec::new(),
+                        cases: 0,
+                        worst: None,
+                        examples: Vec::new(),
+                    });
+                d.cases += 1;
+                d.worst = d.worst.max(*worst);
+                for r in &refusing {
+                    if !d.refused_by.iter().any(|x| x == r) {
+                        d.refused_by.push((*r).to_owned());
+                    }
+                }
+                if d.examples.len() < 5 {
+                    d.examples.push(format!("{suite}/{id}"));
+                }
+            }
+        }
+        let mut list: Vec<EndpointDivergence> = out.into_values().collect();
+        list.sort_by(|a, b| b.worst.cmp(&a.worst).then(b.cases.cmp(&a.cases)));
+        list
     }
 
     /// Sets every finding's fingerprint: a hash of the target's name, the rule, the cause (or

@@ -23,6 +23,7 @@ use crate::report::{
 };
 use crate::scenario::{CaseSpec, FlowStep, Need, Server, Suite};
 use crate::sign::SigningKey;
+use crate::target::endpoint::Endpoint;
 use crate::target::profile::{ContractSection, PolicySection, TokenPlacement};
 use crate::target::Endpoints;
 use crate::token::Token;
@@ -81,6 +82,14 @@ pub struct TargetSpec {
     /// Another target of the same run audits the shared auth server (its suite cases are not
     /// repeated for every backend behind it).
     pub auth_server_audited_by: Option<String>,
+    /// The backend's protected endpoints (empty: `GET /api/me`); every case sent to
+    /// [`PROTECTED_PATH`](crate::target::endpoint::PROTECTED_PATH) runs against each, and the
+    /// report lists each endpoint as a target of its own.
+    pub protected: Vec<Endpoint>,
+    /// Remarks from setting the target up (e.g. OpenAPI operations left out), shown in the report.
+    pub setup_notes: Vec<String>,
+    /// The target this one is an endpoint of, when a target with several endpoints was split.
+    pub endpoint_group: Option<String>,
 }
 
 impl TargetSpec {
@@ -106,6 +115,9 @@ impl TargetSpec {
             policy: PolicySection::default(),
             jwks: None,
             auth_server_audited_by: None,
+            protected: Vec::new(),
+            setup_notes: Vec::new(),
+            endpoint_group: None,
         }
     }
 
@@ -131,6 +143,9 @@ impl TargetSpec {
             policy: PolicySection::default(),
             jwks: None,
             auth_server_audited_by: None,
+            protected: Vec::new(),
+            setup_notes: Vec::new(),
+            endpoint_group: None,
         }
     }
 }
@@ -160,6 +175,8 @@ pub struct Context {
     pub oracle: Option<crate::judge::Oracle>,
     /// Set when another target of the run audits the shared auth server.
     pub auth_server_audited_by: Option<String>,
+    /// The protected endpoint this audit sends its cases to.
+    pub protected: Endpoint,
 }
 
 impl Context {
@@ -311,8 +328,8 @@ pub async fn audit_many(
     progress: Progress<'_>,
 ) -> Result<AuditOutcome, AuditError> {
     let shared = Shared::new(&config)?;
+    let mut targets: Vec<TargetSpec> = targets.into_iter().flat_map(per_endpoint).collect();
     let count = targets.len();
-    let mut targets = targets;
     let mut first_by_auth: BTreeMap<String, String> = BTreeMap::new();
     for t in &mut targets {
         if let Some(auth) = &t.endpoints.auth {
@@ -350,6 +367,53 @@ pub async fn audit_many(
         report,
         target_unreachable: unreachable,
     })
+}
+
+/// One target per protected endpoint: with one endpoint the target as given; with several,
+/// each named `<name> <METHOD> <path>`, in the group `<name>`, signing in as the same user.
+fn per_endpoint(mut target: TargetSpec) -> Vec<TargetSpec> {
+    let mut protected = std::mem::take(&mut target.protected);
+    let mut seen = std::collections::BTreeSet::new();
+    protected.retain(|e| seen.insert(e.to_string()));
+    if protected.len() <= 1 {
+        target.protected = protected;
+        return vec![target];
+    }
+    if target.credentials.is_none() && target.endpoints.auth.is_some() {
+        target.credentials = Some(Credentials::throwaway(&format!(
+            "{}-{}",
+            rfc3339(unix_now()).replace([':', '-'], ""),
+            target.name
+        )));
+    }
+    let group = target.name.clone();
+    let mut notes = std::mem::take(&mut target.setup_notes);
+    protected
+        .into_iter()
+        .map(|endpoint| TargetSpec {
+            name: format!("{group} {endpoint}"),
+            kind: target.kind.clone(),
+            variant: target.variant.clone(),
+            endpoints: target.endpoints.clone(),
+            issuer_keys: target
+                .issuer_keys
+                .iter()
+                .filter_map(SigningKey::try_clone)
+                .collect(),
+            token: target.token.clone(),
+            credentials: target.credentials.clone(),
+            placement: target.placement.clone(),
+            contract: target.contract.clone(),
+            auth_rate_limiting: target.auth_rate_limiting,
+            policy: target.policy.clone(),
+            jwks: target.jwks.clone(),
+            auth_server_audited_by: target.auth_server_audited_by.clone(),
+            protected: vec![endpoint],
+            // The group's remarks are shown once, with its first endpoint.
+            setup_notes: std::mem::take(&mut notes),
+            endpoint_group: Some(group.clone()),
+        })
+        .collect()
 }
 
 /// What concurrent audits share: one HTTP client, the attacker keys, one session per auth
@@ -424,8 +488,9 @@ async fn audit_target(
     );
     let http = &shared.http;
     let attacker = shared.attacker.clone();
-    let mut notes = Vec::new();
+    let mut notes = target.setup_notes.clone();
     let mut unreachable = false;
+    let protected = target.protected.first().cloned().unwrap_or_default();
 
     // Session and base token.
     let mut session = None;
@@ -513,6 +578,7 @@ async fn audit_target(
         auth_rate_limiting: target.auth_rate_limiting,
         oracle,
         auth_server_audited_by: target.auth_server_audited_by.clone(),
+        protected,
     };
 
     let runner = Runner {
@@ -541,7 +607,7 @@ async fn audit_target(
         let status = c.observed.as_ref().map(|o| o.status);
         match item.judgement.outcome {
             Some(crate::scenario::ExpectedOutcome::Accepted) => {
-                status.is_some_and(|s| (200..300).contains(&s))
+                status.is_some_and(|s| ctx.protected.accepts(s))
             }
             _ => status.is_some_and(|s| !(200..300).contains(&s)),
         }
@@ -675,6 +741,8 @@ async fn audit_target(
             } else {
                 "black-box".into()
             },
+            endpoint: Some(ctx.protected.to_string()),
+            endpoint_group: target.endpoint_group.clone(),
         },
         baseline_ok,
         baseline,
@@ -684,6 +752,7 @@ async fn audit_target(
         gate: Default::default(),
         absent: Vec::new(),
         lifecycle: Vec::new(),
+        endpoint_divergences: Vec::new(),
         targets: Vec::new(),
     };
     report.label_target();
@@ -995,7 +1064,12 @@ impl Runner<'_> {
             Accepted,
             vec![],
         );
-        v.expected_text = "accepted (2xx)".into();
+        if let Some(status) = self.ctx.protected.status {
+            v.judgement.statuses = vec![status];
+            v.expected_text = format!("accepted ({status})");
+        } else {
+            v.expected_text = "accepted (2xx)".into();
+        }
         if valid.is_none() {
             v.skip = Some("no valid token: no session from the auth server and no --token".into());
         }
@@ -1108,8 +1182,25 @@ impl Runner<'_> {
             ""
         };
         let mut path = item.path.clone();
+        let mut method = item.method.clone();
         let mut headers = Vec::new();
         let mut body = item.body.clone();
+        if item.server != Server::Auth {
+            // A case sent to the protected path goes to this audit's protected endpoint.
+            let endpoint = &self.ctx.protected;
+            if let Some(resolved) = endpoint.resolve(&path) {
+                path = resolved;
+                if method == "GET" {
+                    method.clone_from(&endpoint.method);
+                    if body.is_none() {
+                        if let (Some(b), Some(ct)) = (&endpoint.body, &endpoint.content_type) {
+                            body = Some(b.clone().into_bytes());
+                            headers.push(("content-type".to_owned(), ct.clone()));
+                        }
+                    }
+                }
+            }
+        }
         for (name, value) in &item.headers {
             if name != "__placement__" {
                 headers.push((name.clone(), value.clone()));
@@ -1141,7 +1232,7 @@ impl Runner<'_> {
             }
         }
         Some(Outgoing {
-            method: item.method.clone(),
+            method,
             url: format!("{base}{prefix}{path}"),
             headers,
             body,

@@ -1,7 +1,9 @@
 //! Deployments under audit: the embedded [`mock`] and live ones given by URL, described by the
 //! same [`Endpoints`] so the runner treats them alike (it always speaks HTTP).
 
+pub mod endpoint;
 pub mod mock;
+pub mod openapi;
 pub mod profile;
 
 /// Where a deployment's servers are.

@@ -2,6 +2,7 @@
 //! what policy it should enforce, and how its error codes map onto the contract — so a team can
 //! audit a backend whose error bodies differ from ours ("status only" when they do not have codes).
 
+use super::endpoint::Endpoint;
 use crate::contract::ErrorCode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,6 +26,13 @@ pub struct TargetProfile {
     /// `[policy]` and `[contract]` from the top level unless it names its own.
     #[serde(default)]
     pub backend: Vec<BackendEntry>,
+    /// The backend's protected endpoints (`[[endpoint]]`: method, path, expected status); by
+    /// default `GET /api/me`.
+    #[serde(default)]
+    pub endpoint: Vec<Endpoint>,
+    /// Read the protected endpoints from an OpenAPI document.
+    #[serde(default)]
+    pub openapi: Option<OpenApiSection>,
     /// How to drive the issuer for `authprobe lifecycle` (rotation, key-set outage, admin) and
     /// the bounds its measurements are held to.
     #[serde(default)]
@@ -45,6 +53,30 @@ pub struct BackendEntry {
     pub policy: Option<PolicySection>,
     #[serde(default)]
     pub contract: Option<ContractSection>,
+    /// Its own protected endpoints (`[[backend.endpoint]]`), instead of the top level's.
+    #[serde(default)]
+    pub endpoint: Vec<Endpoint>,
+    /// Its own OpenAPI document (URL, file, or path on this backend); the `[openapi]` table's
+    /// methods and parameters apply.
+    #[serde(default)]
+    pub openapi: Option<String>,
+}
+
+/// `[openapi]`: every operation of the document whose security requires a bearer token is a
+/// protected endpoint (GET and HEAD unless `methods` allows more).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OpenApiSection {
+    /// An http(s) URL, a file (relative to the profile), or a path on the backend
+    /// (`/openapi.json`, FastAPI's).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Methods audited besides GET and HEAD (they may change data).
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Values of path parameters by name, winning over the document's examples.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// One backend of a profile, resolved: what a run audits.
@@ -55,6 +87,10 @@ pub struct ProfileTarget {
     pub token: TokenPlacement,
     pub policy: PolicySection,
     pub contract: ContractSection,
+    /// Its protected endpoints given by hand (empty: the default or the OpenAPI document's).
+    pub protected: Vec<Endpoint>,
+    /// Where its OpenAPI document is, with the profile's methods and parameters.
+    pub openapi: Option<OpenApiSection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
@@ -248,6 +284,8 @@ impl TargetProfile {
                 token: self.token.clone(),
                 policy: self.policy.clone(),
                 contract: self.contract.clone(),
+                protected: self.endpoint.clone(),
+                openapi: self.openapi.clone().filter(|o| o.source.is_some()),
             }];
         }
         self.backend
@@ -261,6 +299,18 @@ impl TargetProfile {
                     token: b.token.clone().unwrap_or_else(|| self.token.clone()),
                     policy: b.policy.clone().unwrap_or_else(|| self.policy.clone()),
                     contract: b.contract.clone().unwrap_or_else(|| self.contract.clone()),
+                    protected: if b.endpoint.is_empty() {
+                        self.endpoint.clone()
+                    } else {
+                        b.endpoint.clone()
+                    },
+                    openapi: match &b.openapi {
+                        Some(source) => Some(OpenApiSection {
+                            source: Some(source.clone()),
+                            ..self.openapi.clone().unwrap_or_default()
+                        }),
+                        None => self.openapi.clone().filter(|o| o.source.is_some()),
+                    },
                 }
             })
             .collect()
@@ -273,7 +323,25 @@ impl TargetProfile {
             path: shown.clone(),
             source,
         })?;
-        TargetProfile::parse(&shown, &text)
+        let mut profile = TargetProfile::parse(&shown, &text)?;
+        // A relative OpenAPI file is read from the profile's folder.
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let sources = profile
+            .openapi
+            .iter_mut()
+            .filter_map(|o| o.source.as_mut())
+            .chain(
+                profile
+                    .backend
+                    .iter_mut()
+                    .filter_map(|b| b.openapi.as_mut()),
+            );
+        for source in sources {
+            if !source.contains("://") && !source.starts_with('/') {
+                *source = dir.join(&*source).display().to_string();
+            }
+        }
+        Ok(profile)
     }
 
     /// Parses profile text (`name` is used in messages).
@@ -311,6 +379,22 @@ impl TargetProfile {
         {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(invalid(format!("{url:?} is not an http(s) URL")));
+            }
+        }
+        let mut profile = profile;
+        for e in profile.endpoint.iter_mut().chain(
+            profile
+                .backend
+                .iter_mut()
+                .flat_map(|b| b.endpoint.iter_mut()),
+        ) {
+            e.method.make_ascii_uppercase();
+            e.check()
+                .map_err(|err| invalid(format!("[[endpoint]]: {err}")))?;
+        }
+        if let Some(o) = &mut profile.openapi {
+            for m in &mut o.methods {
+                m.make_ascii_uppercase();
             }
         }
         for t in profile.targets() {

@@ -66,17 +66,29 @@ impl Respond for Backend {
             .get("origin")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let project = path
+            .strip_prefix("/api/projects/")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
         let response = match (request.method.as_str(), path) {
-            ("OPTIONS", "/api/me" | "/api/reports") => return self.preflight(origin.as_deref()),
+            ("OPTIONS", "/api/me" | "/api/reports" | "/api/export" | "/api/projects") => {
+                return self.preflight(origin.as_deref())
+            }
+            ("OPTIONS", _) if project => return self.preflight(origin.as_deref()),
             ("GET", "/healthz") => {
                 ResponseTemplate::new(200).set_body_raw(r#"{"ok":true}"#, "application/json")
             }
-            (_, "/api/me" | "/api/reports") if request.method.as_str() != "GET" => {
+            ("GET", "/openapi.json") => ResponseTemplate::new(200)
+                .set_body_raw(openapi_document().to_string(), "application/json"),
+            ("POST", "/api/projects") => self.protected(request, None),
+            (_, "/api/me" | "/api/reports" | "/api/export" | "/api/projects")
+                if request.method.as_str() != "GET" =>
+            {
                 ResponseTemplate::new(405).insert_header("allow", "GET, OPTIONS")
             }
-            ("GET", "/api/me" | "/api/reports") => {
+            ("GET", "/api/me" | "/api/reports" | "/api/export") => {
                 self.protected(request, (path == "/api/reports").then_some("reports:read"))
             }
+            ("GET", _) if project => self.protected(request, None),
             _ => ResponseTemplate::new(404),
         };
         self.with_cors(response, origin.as_deref())
@@ -155,7 +167,7 @@ impl Backend {
                 }
             }
         };
-        let template = self.decide(decision, &gate_request);
+        let template = self.decide(decision, &gate_request, request.url.path());
         if waited.is_zero() {
             template
         } else {
@@ -167,12 +179,13 @@ impl Backend {
         &self,
         decision: Result<crate::validate::Verified, Denial>,
         gate_request: &GateRequest<'_>,
+        path: &str,
     ) -> ResponseTemplate {
         match decision {
             Ok(verified) => accepted(verified.claims()),
             Err(denial) => {
                 let token = crate::contract::bearer_token(&gate_request.authorization).ok();
-                if let Some(claims) = token.and_then(|t| self.flawed_acceptance(t, &denial)) {
+                if let Some(claims) = token.and_then(|t| self.flawed_acceptance(t, &denial, path)) {
                     return accepted(&claims);
                 }
                 self.refusal(&denial, token)
@@ -219,7 +232,12 @@ impl Backend {
     }
 
     /// The flawed backend's mistaken acceptance of a token the reference gate refused.
-    fn flawed_acceptance(&self, token: &[u8], denial: &Denial) -> Option<Map<String, Value>> {
+    fn flawed_acceptance(
+        &self,
+        token: &[u8],
+        denial: &Denial,
+        path: &str,
+    ) -> Option<Map<String, Value>> {
         let flaw = self.flaw?;
         let validator = self.gate.validator();
         let now = SystemClock.now();
@@ -232,6 +250,8 @@ impl Backend {
                 parsed.alg().is_some_and(|a| a.eq_ignore_ascii_case("none")) && claims_ok(&claims)
             }
             Flaw::NoSignatureCheck => claims_ok(&claims),
+            // PyJWT's `options={"verify_signature": False}` on one route: nothing is checked.
+            Flaw::ExportSkipsSignature => path == "/api/export",
             Flaw::IgnoresExp => code == ErrorCode::TokenExpired,
             Flaw::OneDayLeeway => {
                 let mut lenient = validator.policy().clone();
@@ -326,6 +346,34 @@ impl Backend {
             .filter_map(|e| parts.encode(e, &self.published_jwk))
             .any(|secret| hmac_verifies(token, alg, &secret))
     }
+}
+
+/// The mock backend's OpenAPI document, as FastAPI writes one for HTTPBearer-protected routes
+/// (a path parameter's example in its schema's `examples`).
+pub fn openapi_document() -> Value {
+    let bearer = json!([{"HTTPBearer": []}]);
+    let ok = json!({"200": {"description": "Successful Response"}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "authprobe mock backend", "version": "1"},
+        "paths": {
+            "/healthz": {"get": {"responses": ok}},
+            "/api/me": {"get": {"security": bearer, "responses": ok}},
+            "/api/export": {"get": {"security": bearer, "responses": ok}},
+            "/api/projects/{project_id}": {"get": {
+                "security": bearer,
+                "parameters": [{"name": "project_id", "in": "path", "required": true,
+                                "schema": {"type": "integer", "examples": [42]}}],
+                "responses": ok
+            }},
+            "/api/projects": {"post": {
+                "security": bearer,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {}}}},
+                "responses": ok
+            }}
+        },
+        "components": {"securitySchemes": {"HTTPBearer": {"type": "http", "scheme": "bearer"}}}
+    })
 }
 
 fn accepted(claims: &Map<String, Value>) -> ResponseTemplate {

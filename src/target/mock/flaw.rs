@@ -26,6 +26,9 @@ pub enum Flaw {
     CachesKeysForever,
     RefetchesEveryUnknownKid,
     ServerErrorWhenKeySetDown,
+    /// An endpoint flaw (one route of several; `audit` finds it with `--path GET /api/export`
+    /// or `--openapi /openapi.json`, not on `/api/me`).
+    ExportSkipsSignature,
 }
 
 impl Flaw {
@@ -54,6 +57,9 @@ impl Flaw {
         Flaw::ServerErrorWhenKeySetDown,
     ];
 
+    /// The flaws of one route among several, which only an audit of every endpoint shows.
+    pub const ENDPOINT: [Flaw; 1] = [Flaw::ExportSkipsSignature];
+
     /// Whether the flaw is one of [`Flaw::LIFECYCLE`].
     pub fn is_lifecycle(self) -> bool {
         Flaw::LIFECYCLE.contains(&self)
@@ -80,6 +86,7 @@ impl Flaw {
             Flaw::CachesKeysForever => "caches-keys-forever",
             Flaw::RefetchesEveryUnknownKid => "refetches-every-unknown-kid",
             Flaw::ServerErrorWhenKeySetDown => "500-when-key-set-down",
+            Flaw::ExportSkipsSignature => "export-route-skips-signature",
         }
     }
 
@@ -116,6 +123,9 @@ impl Flaw {
             Flaw::ServerErrorWhenKeySetDown => {
                 "answers 500 when a key-set fetch fails (lifecycle: outage)"
             }
+            Flaw::ExportSkipsSignature => {
+                "GET /api/export reads the token's claims without verifying anything (the other routes verify)"
+            }
         }
     }
 }
@@ -137,6 +147,7 @@ impl FromStr for Flaw {
         Flaw::ALL
             .into_iter()
             .chain(Flaw::LIFECYCLE)
+            .chain(Flaw::ENDPOINT)
             .find(|f| f.name() == s)
             .ok_or_else(|| UnknownFlaw(s.to_owned()))
     }
