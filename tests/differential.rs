@@ -112,6 +112,11 @@ fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
         | Flaw::ServerErrorWhenKeySetDown => {
             unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
         }
+        Flaw::CookieContractTakesQueryToken => {
+            unreachable!(
+                "a cookie-contract flaw: the placement suite shows it (tests/placement.rs)"
+            )
+        }
         Flaw::ExportSkipsSignature => {
             unreachable!("an endpoint flaw: fuzzing /api/me cannot show it (tests/endpoints.rs)")
         }

@@ -27,6 +27,11 @@ fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
         | Flaw::ServerErrorWhenKeySetDown => {
             unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
         }
+        Flaw::CookieContractTakesQueryToken => {
+            unreachable!(
+                "a cookie-contract flaw: the placement suite shows it (tests/placement.rs)"
+            )
+        }
         Flaw::ExportSkipsSignature => {
             unreachable!(
                 "an endpoint flaw: only an audit of every endpoint shows it (tests/endpoints.rs)"
@@ -113,6 +118,11 @@ fn expected_grade(flaw: Flaw) -> Severity {
         | Flaw::RefetchesEveryUnknownKid
         | Flaw::ServerErrorWhenKeySetDown => {
             unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
+        }
+        Flaw::CookieContractTakesQueryToken => {
+            unreachable!(
+                "a cookie-contract flaw: the placement suite shows it (tests/placement.rs)"
+            )
         }
         Flaw::ExportSkipsSignature => {
             unreachable!(

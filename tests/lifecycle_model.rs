@@ -104,6 +104,7 @@ impl World {
             key_cache: true,
             clock: Some(clock),
             rate_limiting: false,
+            cookie_contract: None,
         };
         let policy = options.cache_policy();
         let mock = MockDeployment::start_with(options).await;

@@ -62,7 +62,21 @@ pub struct AuditArgs {
 pub fn audit(args: AuditArgs) -> Result<Status, Failure> {
     if args.list_mock_variants {
         for f in Flaw::ALL {
-            outln!("{:<28} {}", f.name(), f.description());
+            outln!("{:<34} {}", f.name(), f.description());
+        }
+        for f in Flaw::ENDPOINT {
+            outln!(
+                "{:<34} {} [audit every endpoint: --openapi /openapi.json]",
+                f.name(),
+                f.description()
+            );
+        }
+        for f in Flaw::COOKIE_CONTRACT {
+            outln!(
+                "{:<34} {} [a cookie contract: the placement suite]",
+                f.name(),
+                f.description()
+            );
         }
         return Ok(Status::Success);
     }

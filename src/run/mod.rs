@@ -134,7 +134,14 @@ impl TargetSpec {
             issuer_keys: mock.issuer_key().try_clone().into_iter().collect(),
             token: None,
             credentials: None,
-            placement: TokenPlacement::default(),
+            placement: match &mock.cookie_contract {
+                Some(name) => TokenPlacement {
+                    placement: "cookie".into(),
+                    name: name.clone(),
+                    scheme: String::new(),
+                },
+                None => TokenPlacement::default(),
+            },
             contract: ContractSection {
                 realm: Some(crate::target::mock::REALM.into()),
                 ..ContractSection::default()
@@ -223,6 +230,10 @@ impl Context {
             Need::Cors if self.endpoints.frontend_origin.is_none() => Some("no front-end origin configured".into()),
             Need::HeaderPlacement if self.placement.placement != "header" => Some(format!(
                 "the target's contract carries the token in a {} (only header contracts are checked for tokens elsewhere)",
+                self.placement.placement
+            )),
+            Need::CookiePlacement if self.placement.placement != "cookie" => Some(format!(
+                "the target's contract carries the token in a {} (these cases are for cookie contracts)",
                 self.placement.placement
             )),
             _ => None,

@@ -120,6 +120,9 @@ pub enum Need {
     /// The target's contract carries the token in a header (`Authorization: Bearer`), so a
     /// token anywhere else must be refused.
     HeaderPlacement,
+    /// The target's contract carries the token in a cookie, so a token in the URL or a body
+    /// must be refused.
+    CookiePlacement,
 }
 
 /// How a case's credential is built. The default is no token at all.

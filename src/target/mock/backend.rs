@@ -34,6 +34,8 @@ pub struct Backend {
     pub frontend_origin: String,
     /// The issuer's published JWK (what a flawed backend misuses as an HMAC secret).
     pub published_jwk: Map<String, Value>,
+    /// The cookie the contract carries the token in, instead of `Authorization: Bearer`.
+    pub cookie: Option<String>,
 }
 
 fn header_values(request: &Request, name: &str) -> Vec<Vec<u8>> {
@@ -133,8 +135,35 @@ impl Backend {
         }
     }
 
+    /// The credential as the contract carries it: the `Authorization` values, or for a cookie
+    /// contract the cookie's value as a bearer credential (with the flaw, `?access_token=` too).
+    fn credentials(&self, request: &Request) -> Vec<Vec<u8>> {
+        let Some(name) = &self.cookie else {
+            return header_values(request, "authorization");
+        };
+        let from_cookie = header_values(request, "cookie").into_iter().find_map(|c| {
+            String::from_utf8_lossy(&c).split(';').find_map(|pair| {
+                let (n, v) = pair.trim().split_once('=')?;
+                (n == name).then(|| v.to_owned())
+            })
+        });
+        let from_query = (self.flaw == Some(Flaw::CookieContractTakesQueryToken))
+            .then(|| {
+                request
+                    .url
+                    .query_pairs()
+                    .find(|(n, _)| n == "access_token")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .flatten();
+        from_cookie
+            .or(from_query)
+            .map(|t| vec![format!("Bearer {t}").into_bytes()])
+            .unwrap_or_default()
+    }
+
     fn protected(&self, request: &Request, scope: Option<&str>) -> ResponseTemplate {
-        let values = header_values(request, "authorization");
+        let values = self.credentials(request);
         let gate_request = GateRequest {
             authorization: values.iter().map(Vec::as_slice).collect(),
             client: "127.0.0.1",
@@ -316,7 +345,8 @@ impl Backend {
             | Flaw::ReflectsAnyOrigin
             | Flaw::CachesKeysForever
             | Flaw::RefetchesEveryUnknownKid
-            | Flaw::ServerErrorWhenKeySetDown => false,
+            | Flaw::ServerErrorWhenKeySetDown
+            | Flaw::CookieContractTakesQueryToken => false,
         };
         accept.then_some(claims)
     }

@@ -29,6 +29,8 @@ pub enum Flaw {
     /// An endpoint flaw (one route of several; `audit` finds it with `--path GET /api/export`
     /// or `--openapi /openapi.json`, not on `/api/me`).
     ExportSkipsSignature,
+    /// A placement flaw of a backend whose contract carries the token in a cookie.
+    CookieContractTakesQueryToken,
 }
 
 impl Flaw {
@@ -60,6 +62,10 @@ impl Flaw {
     /// The flaws of one route among several, which only an audit of every endpoint shows.
     pub const ENDPOINT: [Flaw; 1] = [Flaw::ExportSkipsSignature];
 
+    /// The flaws of a backend whose contract carries the token in a cookie (the mock is built
+    /// with that contract for them).
+    pub const COOKIE_CONTRACT: [Flaw; 1] = [Flaw::CookieContractTakesQueryToken];
+
     /// Whether the flaw is one of [`Flaw::LIFECYCLE`].
     pub fn is_lifecycle(self) -> bool {
         Flaw::LIFECYCLE.contains(&self)
@@ -87,6 +93,7 @@ impl Flaw {
             Flaw::RefetchesEveryUnknownKid => "refetches-every-unknown-kid",
             Flaw::ServerErrorWhenKeySetDown => "500-when-key-set-down",
             Flaw::ExportSkipsSignature => "export-route-skips-signature",
+            Flaw::CookieContractTakesQueryToken => "cookie-contract-takes-query-token",
         }
     }
 
@@ -123,6 +130,9 @@ impl Flaw {
             Flaw::ServerErrorWhenKeySetDown => {
                 "answers 500 when a key-set fetch fails (lifecycle: outage)"
             }
+            Flaw::CookieContractTakesQueryToken => {
+                "reads the token from the cookie its contract names, and also from ?access_token="
+            }
             Flaw::ExportSkipsSignature => {
                 "GET /api/export reads the token's claims without verifying anything (the other routes verify)"
             }
@@ -148,6 +158,7 @@ impl FromStr for Flaw {
             .into_iter()
             .chain(Flaw::LIFECYCLE)
             .chain(Flaw::ENDPOINT)
+            .chain(Flaw::COOKIE_CONTRACT)
             .find(|f| f.name() == s)
             .ok_or_else(|| UnknownFlaw(s.to_owned()))
     }

@@ -38,6 +38,8 @@ pub const FRONTEND_ORIGIN: &str = "http://127.0.0.1:5173";
 pub const REALM: &str = "api";
 /// The rate limit of the rate-limited backend instance.
 pub const RATE_LIMIT: (u32, Duration) = (5, Duration::from_secs(10));
+/// The cookie of the mock built with a cookie contract.
+pub const COOKIE_CONTRACT_NAME: &str = "token";
 /// The lifecycle backend's key-set cache: its maximum age …
 pub const KEY_CACHE_MAX_AGE: Duration = Duration::from_secs(4);
 /// … and the least time between two fetches for unknown `kid`s.
@@ -54,6 +56,8 @@ pub struct MockOptions {
     pub clock: Option<CacheClock>,
     /// Better Auth's production-mode rate limits.
     pub rate_limiting: bool,
+    /// The backend's contract carries the token in this cookie instead of `Authorization`.
+    pub cookie_contract: Option<String>,
 }
 
 impl MockOptions {
@@ -77,6 +81,8 @@ pub struct MockDeployment {
     pub backend_rate_limited: Server,
     pub state: Arc<AuthState>,
     pub flaw: Option<Flaw>,
+    /// The cookie the backend's contract carries the token in (`None`: `Authorization: Bearer`).
+    pub cookie_contract: Option<String>,
 }
 
 impl MockDeployment {
@@ -88,6 +94,9 @@ impl MockDeployment {
             key_cache: flaw.is_some_and(Flaw::is_lifecycle),
             clock: None,
             rate_limiting: true,
+            cookie_contract: flaw
+                .filter(|f| Flaw::COOKIE_CONTRACT.contains(f))
+                .map(|_| COOKIE_CONTRACT_NAME.to_owned()),
         })
         .await
     }
@@ -100,6 +109,7 @@ impl MockDeployment {
             key_cache: true,
             clock: None,
             rate_limiting: false,
+            cookie_contract: None,
         })
         .await
     }
@@ -148,6 +158,7 @@ impl MockDeployment {
                 flaw,
                 frontend_origin: FRONTEND_ORIGIN.to_owned(),
                 published_jwk: published.clone(),
+                cookie: options.cookie_contract.clone(),
             }
         };
         let main_keys = if options.key_cache {
@@ -176,6 +187,7 @@ impl MockDeployment {
             backend_rate_limited: limited,
             state,
             flaw,
+            cookie_contract: options.cookie_contract,
         }
     }
 
