@@ -48,6 +48,14 @@ pub struct AuditArgs {
     /// its examples and defaults.
     #[arg(long = "path-param", value_name = "NAME=VALUE")]
     pub path_params: Vec<String>,
+    /// Listen here for out-of-band fetches (`jku`, `x5u`, URL claims) instead of on
+    /// 127.0.0.1, so a target on another machine can reach the listener (e.g. 0.0.0.0:8099).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The URL forged tokens name to reach the `--listen` listener, as the target sees it
+    /// (a tunnel, a reverse proxy, or a host name the target resolves).
+    #[arg(long, value_name = "URL", requires = "listen")]
+    pub callback_url: Option<String>,
     /// Overall budget in seconds; cases not started by then are skipped.
     #[arg(long, value_name = "SECONDS")]
     pub budget: Option<u64>,
@@ -133,6 +141,8 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
         concurrency: args.transport.concurrency as usize,
         budget: args.budget.map(Duration::from_secs),
         http: args.transport.http_options()?,
+        oob_listen: args.listen,
+        oob_callback: args.callback_url.clone(),
         ..RunConfig::default()
     };
     let flaw = args.deployment.mock_flaw()?;

@@ -42,6 +42,11 @@ pub struct RunConfig {
     pub http: HttpOptions,
     /// After this many connection failures in a row the target counts as down.
     pub max_consecutive_connect_errors: usize,
+    /// Where the out-of-band listener listens (`--listen`; default: one per target on
+    /// 127.0.0.1, an ephemeral port) …
+    pub oob_listen: Option<std::net::SocketAddr>,
+    /// … and the URL forged tokens name to reach it (`--callback-url`; default its address).
+    pub oob_callback: Option<String>,
 }
 
 impl Default for RunConfig {
@@ -51,6 +56,8 @@ impl Default for RunConfig {
             budget: None,
             http: HttpOptions::default(),
             max_consecutive_connect_errors: 8,
+            oob_listen: None,
+            oob_callback: None,
         }
     }
 }
@@ -295,6 +302,8 @@ pub enum AuditError {
     Keys(String),
     #[error("no target to audit")]
     NoTarget,
+    #[error("{0}")]
+    Listener(String),
 }
 
 fn unix_now() -> i64 {
@@ -325,7 +334,7 @@ pub async fn audit(
     config: RunConfig,
     progress: Progress<'_>,
 ) -> Result<AuditOutcome, AuditError> {
-    let shared = Shared::new(&config)?;
+    let shared = Shared::new(&config).await?;
     audit_target(target, &suites, &config, progress, &shared).await
 }
 
@@ -338,7 +347,7 @@ pub async fn audit_many(
     config: RunConfig,
     progress: Progress<'_>,
 ) -> Result<AuditOutcome, AuditError> {
-    let shared = Shared::new(&config)?;
+    let shared = Shared::new(&config).await?;
     let mut targets: Vec<TargetSpec> = targets.into_iter().flat_map(per_endpoint).collect();
     let count = targets.len();
     let mut first_by_auth: BTreeMap<String, String> = BTreeMap::new();
@@ -436,6 +445,8 @@ struct Shared {
         tokio::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<SessionResult>>>>,
     /// Captures of auth-server-only flows, per auth server, user and suite.
     flows: tokio::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<FlowResult>>>>,
+    /// The out-of-band listener at `--listen`, shared by every target (none: one each).
+    oob_hub: Option<crate::forge::oob::OobHub>,
 }
 
 /// Whether a suite's flows succeeded, the variables they captured, and their notes.
@@ -445,8 +456,22 @@ type FlowResult = (bool, BTreeMap<String, String>, Vec<String>);
 type SessionResult = Result<Session, (String, bool)>;
 
 impl Shared {
-    fn new(config: &RunConfig) -> Result<Shared, AuditError> {
+    async fn new(config: &RunConfig) -> Result<Shared, AuditError> {
+        let oob_hub = match config.oob_listen {
+            Some(addr) => Some(
+                crate::forge::oob::OobHub::start(addr, config.oob_callback.as_deref())
+                    .await
+                    .map_err(|e| AuditError::Listener(e.to_string()))?,
+            ),
+            None if config.oob_callback.is_some() => {
+                return Err(AuditError::Listener(
+                    "--callback-url needs --listen: the address the callback URL reaches".into(),
+                ))
+            }
+            None => None,
+        };
         Ok(Shared {
+            oob_hub,
             http: Http::new(config.http.clone())?,
             attacker: std::sync::Arc::new(
                 AttackerKeys::generate().map_err(|e| AuditError::Keys(e.to_string()))?,
@@ -553,7 +578,10 @@ async fn audit_target(
         .collect();
     let mut oob_kids: Vec<&str> = vec!["authprobe-attacker"];
     oob_kids.extend(kids.iter().map(String::as_str));
-    let oob = OobServer::start(&attacker, &oob_kids).await;
+    let oob = match &shared.oob_hub {
+        Some(hub) => OobServer::on_hub(hub, &attacker, &oob_kids).await,
+        None => OobServer::start(&attacker, &oob_kids).await,
+    };
 
     let mut secrets = Vec::new();
     if let Some(s) = &session {

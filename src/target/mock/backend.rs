@@ -441,11 +441,17 @@ fn verify_with_jwk(token: &Token, jwk: &Map<String, Value>) -> bool {
 fn fetch_loopback(url: &str) -> Option<Vec<u8>> {
     let parsed = url::Url::parse(url).ok()?;
     let host = parsed.host_str()?;
-    if parsed.scheme() != "http" || !(host == "127.0.0.1" || host == "localhost") {
+    // Loopback only (127.0.0.0/8, as the harness's listener may sit on an alias): the mock never
+    // leaves the machine.
+    let ip: std::net::IpAddr = match host {
+        "localhost" => std::net::Ipv4Addr::LOCALHOST.into(),
+        other => other.parse().ok()?,
+    };
+    if parsed.scheme() != "http" || !ip.is_loopback() {
         return None;
     }
     let port = parsed.port().unwrap_or(80);
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let mut stream = TcpStream::connect((ip, port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     stream
         .set_write_timeout(Some(Duration::from_secs(2)))
