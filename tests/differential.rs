@@ -112,6 +112,11 @@ fn expected_rules(flaw: Flaw) -> &'static [&'static str] {
         | Flaw::ServerErrorWhenKeySetDown => {
             unreachable!("a key-cache flaw: only `lifecycle` shows it (tests/lifecycle.rs)")
         }
+        Flaw::SlowOnHugeTokens => {
+            unreachable!(
+                "a denial-of-service flaw: the slow-answer check shows it (tests/slow_answers.rs)"
+            )
+        }
         Flaw::CookieContractTakesQueryToken => {
             unreachable!(
                 "a cookie-contract flaw: the placement suite shows it (tests/placement.rs)"

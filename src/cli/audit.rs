@@ -79,6 +79,13 @@ pub fn audit(args: AuditArgs) -> Result<Status, Failure> {
                 f.description()
             );
         }
+        for f in Flaw::DENIAL_OF_SERVICE {
+            outln!(
+                "{:<34} {} [shows as time: the slow-answer check]",
+                f.name(),
+                f.description()
+            );
+        }
         for f in Flaw::COOKIE_CONTRACT {
             outln!(
                 "{:<34} {} [a cookie contract: the placement suite]",

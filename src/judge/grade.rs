@@ -165,10 +165,11 @@ pub enum FlawClass {
     JwksFetchAmplification,
     JwksOutage,
     RevocationLag,
+    DenialOfService,
 }
 
 impl FlawClass {
-    pub const ALL: [FlawClass; 26] = [
+    pub const ALL: [FlawClass; 27] = [
         FlawClass::SignatureNotVerified,
         FlawClass::AlgNone,
         FlawClass::KeyConfusion,
@@ -195,6 +196,7 @@ impl FlawClass {
         FlawClass::JwksFetchAmplification,
         FlawClass::JwksOutage,
         FlawClass::RevocationLag,
+        FlawClass::DenialOfService,
     ];
 
     pub fn name(self) -> &'static str {
@@ -225,6 +227,7 @@ impl FlawClass {
             FlawClass::JwksFetchAmplification => "jwks-fetch-amplification",
             FlawClass::JwksOutage => "jwks-outage",
             FlawClass::RevocationLag => "revocation-lag",
+            FlawClass::DenialOfService => "denial-of-service",
         }
     }
 }
@@ -295,6 +298,7 @@ causes! {
     RetiredKeyAccepted => ("retired-key-accepted", Medium, Issuer, KeyRetirement),
     KeySetFetchAmplification => ("key-set-fetch-amplification", Medium, Anyone, JwksFetchAmplification),
     KeySetOutageServerError => ("key-set-outage-server-error", Medium, Anyone, JwksOutage),
+    SlowAnswer => ("slow-answer-to-attacker-input", Medium, Anyone, DenialOfService),
     RevocationLagExceeded => ("revocation-lag-exceeded", Medium, TokenHolder, RevocationLag),
     ReencodedTokenAccepted => ("reencoded-token-accepted", Low, TokenHolder, Encoding),
     TokenInBodyAccepted => ("token-in-body-accepted", Low, TokenHolder, TokenPlacement),

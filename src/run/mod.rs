@@ -760,6 +760,7 @@ async fn audit_target(
     // Fetches of out-of-band URLs can arrive after the answer: check once more at the end.
     let fetched = oob.requested_paths().await;
     mark_late_fetches(&mut suite_results, &fetched);
+    mark_slow_answers(&mut suite_results);
 
     let mut report = RunReport {
         tool: "authprobe".into(),
@@ -897,6 +898,54 @@ fn mark_late_fetches(suites: &mut [SuiteResult], fetched: &[String]) {
             case.outcome = Outcome::Fail;
         }
         case.tags.retain(|t| !t.starts_with("oob:"));
+    }
+}
+
+/// An attack case's answer at least this many times the target's median answer time …
+pub const SLOW_FACTOR: u64 = 10;
+/// … and at least this long is a denial-of-service finding (findings.md §7, `AP-DOS-SLOW`).
+pub const SLOW_FLOOR: Duration = Duration::from_secs(1);
+
+/// Marks the attack cases the target answered slowly (or not at all, timing out): at least
+/// [`SLOW_FACTOR`] × the median answer time of its cases and at least [`SLOW_FLOOR`].
+fn mark_slow_answers(suites: &mut [SuiteResult]) {
+    let mut answered: Vec<u64> = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .filter(|c| c.observed.is_some())
+        .map(|c| c.duration_ms)
+        .collect();
+    if answered.is_empty() {
+        return;
+    }
+    answered.sort_unstable();
+    let median = answered[answered.len() / 2];
+    let threshold = (median * SLOW_FACTOR).max(SLOW_FLOOR.as_millis() as u64);
+    for case in suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
+        let attack = matches!(case.suite.as_str(), "attacks" | "placement");
+        let timed_out = case.outcome == Outcome::Error
+            && case
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("timed out"));
+        if !attack || !(case.observed.is_some() || timed_out) || case.duration_ms < threshold {
+            continue;
+        }
+        let how = if timed_out {
+            format!("did not answer within {} ms (timed out)", case.duration_ms)
+        } else {
+            format!("answered after {} ms", case.duration_ms)
+        };
+        case.findings.push(Finding::graded(
+            "AP-DOS-SLOW",
+            crate::judge::Cause::SlowAnswer,
+            crate::judge::Confidence::Medium,
+            format!(
+                "the target {how}: at least {SLOW_FACTOR}× its median answer time in this run ({median} ms) and at least {} s",
+                SLOW_FLOOR.as_secs()
+            ),
+        ));
+        case.outcome = Outcome::Fail;
     }
 }
 

@@ -197,6 +197,13 @@ impl Backend {
             }
         };
         let template = self.decide(decision, &gate_request, request.url.path());
+        if self.flaw == Some(Flaw::SlowOnHugeTokens) {
+            let token =
+                crate::contract::bearer_token(&gate_request.authorization).unwrap_or_default();
+            if token.len() > 4096 || token.iter().filter(|&&b| b == b'.').count() > 2 {
+                waited += SLOW_FLAW_DELAY;
+            }
+        }
         if waited.is_zero() {
             template
         } else {
@@ -346,7 +353,8 @@ impl Backend {
             | Flaw::CachesKeysForever
             | Flaw::RefetchesEveryUnknownKid
             | Flaw::ServerErrorWhenKeySetDown
-            | Flaw::CookieContractTakesQueryToken => false,
+            | Flaw::CookieContractTakesQueryToken
+            | Flaw::SlowOnHugeTokens => false,
         };
         accept.then_some(claims)
     }
@@ -377,6 +385,9 @@ impl Backend {
             .any(|secret| hmac_verifies(token, alg, &secret))
     }
 }
+
+/// How long the `slow-on-huge-tokens` backend takes over a huge token.
+pub const SLOW_FLAW_DELAY: Duration = Duration::from_millis(1500);
 
 /// The mock backend's OpenAPI document, as FastAPI writes one for HTTPBearer-protected routes
 /// (a path parameter's example in its schema's `examples`).

@@ -31,6 +31,8 @@ pub enum Flaw {
     ExportSkipsSignature,
     /// A placement flaw of a backend whose contract carries the token in a cookie.
     CookieContractTakesQueryToken,
+    /// A denial-of-service flaw: slow on huge or many-segment tokens.
+    SlowOnHugeTokens,
 }
 
 impl Flaw {
@@ -66,6 +68,9 @@ impl Flaw {
     /// with that contract for them).
     pub const COOKIE_CONTRACT: [Flaw; 1] = [Flaw::CookieContractTakesQueryToken];
 
+    /// The flaws that show as time, not as an answer (the audit's slow-answer check).
+    pub const DENIAL_OF_SERVICE: [Flaw; 1] = [Flaw::SlowOnHugeTokens];
+
     /// Whether the flaw is one of [`Flaw::LIFECYCLE`].
     pub fn is_lifecycle(self) -> bool {
         Flaw::LIFECYCLE.contains(&self)
@@ -94,6 +99,7 @@ impl Flaw {
             Flaw::ServerErrorWhenKeySetDown => "500-when-key-set-down",
             Flaw::ExportSkipsSignature => "export-route-skips-signature",
             Flaw::CookieContractTakesQueryToken => "cookie-contract-takes-query-token",
+            Flaw::SlowOnHugeTokens => "slow-on-huge-tokens",
         }
     }
 
@@ -130,6 +136,9 @@ impl Flaw {
             Flaw::ServerErrorWhenKeySetDown => {
                 "answers 500 when a key-set fetch fails (lifecycle: outage)"
             }
+            Flaw::SlowOnHugeTokens => {
+                "takes 1.5 s over a token of more than 4 KiB or more than three segments (a backtracking parser)"
+            }
             Flaw::CookieContractTakesQueryToken => {
                 "reads the token from the cookie its contract names, and also from ?access_token="
             }
@@ -159,6 +168,7 @@ impl FromStr for Flaw {
             .chain(Flaw::LIFECYCLE)
             .chain(Flaw::ENDPOINT)
             .chain(Flaw::COOKIE_CONTRACT)
+            .chain(Flaw::DENIAL_OF_SERVICE)
             .find(|f| f.name() == s)
             .ok_or_else(|| UnknownFlaw(s.to_owned()))
     }

@@ -1,0 +1,60 @@
+//! Time is an answer too: an attack case the target answers ten times slower than its median
+//! (and at least a second late) is a denial-of-service finding (`AP-DOS-SLOW`, findings.md §7).
+//! The mock built to take 1.5 s over huge or many-segment tokens is caught; the compliant mock
+//! is not.
+
+use authprobe::judge::{Cause, Severity};
+use authprobe::report::RunReport;
+use authprobe::run::{self, builtin, RunConfig, TargetSpec};
+use authprobe::target::mock::{Flaw, MockDeployment};
+
+async fn attacks(flaw: Option<Flaw>) -> RunReport {
+    let deployment = MockDeployment::start(flaw).await;
+    let target = TargetSpec::for_mock(&deployment);
+    let suites: Vec<_> = builtin::builtin_suites()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.suite.name == "attacks")
+        .collect();
+    run::audit(target, suites, RunConfig::default(), &|_, _| {})
+        .await
+        .unwrap()
+        .report
+}
+
+fn slow_cases(report: &RunReport) -> Vec<(String, u64)> {
+    report
+        .all_cases()
+        .filter(|c| c.findings.iter().any(|f| f.rule_id == "AP-DOS-SLOW"))
+        .map(|c| (c.id.clone(), c.duration_ms))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_slow_on_huge_tokens_is_a_denial_of_service_finding() {
+    let report = attacks(Some(Flaw::SlowOnHugeTokens)).await;
+    let slow = slow_cases(&report);
+    for family in ["a08-seg-extra", "i01-jwe-where-jws-expected"] {
+        assert!(
+            slow.iter().any(|(id, _)| id.starts_with(family)),
+            "{family}: {slow:?}"
+        );
+    }
+    assert!(slow.iter().all(|(_, ms)| *ms >= 1_000), "{slow:?}");
+    let finding = report
+        .all_cases()
+        .flat_map(|c| &c.findings)
+        .find(|f| f.rule_id == "AP-DOS-SLOW")
+        .unwrap();
+    assert_eq!(finding.cause, Some(Cause::SlowAnswer));
+    assert_eq!(finding.severity, Severity::Medium);
+    assert!(finding.message.contains("median"), "{}", finding.message);
+    // Cases the flaw does not slow stay quiet.
+    assert!(slow.len() < 100, "{} slow cases", slow.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compliant_mock_answers_every_attack_quickly() {
+    let report = attacks(None).await;
+    assert_eq!(slow_cases(&report), Vec::<(String, u64)>::new());
+}
