@@ -45,6 +45,7 @@ FLAW_CLASSES = {
     "server-error", "leak", "ssrf", "token-in-url", "token-placement", "claim-not-required",
     "authorization", "cors", "auth-server", "encoding", "contract", "strictness",
     "key-adoption", "key-retirement", "jwks-fetch-amplification", "jwks-outage", "revocation-lag",
+    "denial-of-service",
 }
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
 
