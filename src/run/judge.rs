@@ -60,7 +60,9 @@ impl TokenVerdict<'_> {
         match &self.misplaced {
             Some(Placement::Query(_)) if token.is_some() => return Cause::TokenInUrlAccepted,
             Some(Placement::Cookie(_)) if token.is_some() => return Cause::TokenInCookieAccepted,
-            Some(Placement::JsonBody(_)) if token.is_some() => return Cause::TokenInBodyAccepted,
+            Some(Placement::JsonBody(_) | Placement::Form(_)) if token.is_some() => {
+                return Cause::TokenInBodyAccepted
+            }
             _ => {}
         }
         let values: Vec<&[u8]> = self.authorization.iter().map(|v| v.as_bytes()).collect();

@@ -230,6 +230,13 @@ fn finish(
                 let sep = if item.path.contains('?') { '&' } else { '?' };
                 item.path = format!("{}{sep}{name}={t}", item.path);
             }
+            crate::scenario::Placement::Form(name) => {
+                item.body = Some(format!("{name}={t}").into_bytes());
+                item.headers.push((
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
+            }
             crate::scenario::Placement::JsonBody(name) => {
                 item.body = Some(serde_json::json!({ name: t }).to_string().into_bytes());
                 item.headers

@@ -204,6 +204,8 @@ pub enum Placement {
     Query(String),
     /// A top-level JSON body field of this name.
     JsonBody(String),
+    /// A form-encoded body parameter of this name (RFC 6750 §2.2, `access_token=`).
+    Form(String),
 }
 
 /// The request of a case or flow step.

@@ -40,6 +40,7 @@ impl Checker<'_> {
             Placement::Cookie(n) => Some(("cookie", n, is_http_token(n))),
             Placement::Query(n) => Some(("query parameter", n, !n.is_empty())),
             Placement::JsonBody(n) => Some(("JSON body field", n, !n.is_empty())),
+            Placement::Form(n) => Some(("form parameter", n, !n.is_empty())),
         };
         if let Some((what, n, false)) = named {
             let message = match n.is_empty() {
