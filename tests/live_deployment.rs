@@ -124,6 +124,41 @@ async fn black_box_audit_skips_what_needs_the_issuer_key_and_finds_nothing() {
     println!("live black-box audit: {:?}", report.summary);
 }
 
+/// The pentest start: only the backend's URL, a captured token and the published key set, no
+/// auth server. Every attack case that needs only a valid token runs and is judged.
+async fn token_only_audit_of_the_real_backend_finds_nothing() {
+    let p = profile();
+    let e = endpoints(&p);
+    let http = Http::new(HttpOptions::default()).unwrap();
+    let session = bootstrap(&http, &e, &Credentials::throwaway("token-only"))
+        .await
+        .unwrap();
+    let mut backend_only = e.clone();
+    backend_only.auth = None;
+    backend_only.backend_key_set_down = None;
+    backend_only.backend_rate_limited = None;
+    let mut target = TargetSpec::new("deploy-token-only", "live", backend_only);
+    target.token = Some(session.jwt.clone());
+    target.jwks = Some(session.jwks.clone());
+    target.placement = p.token.clone();
+    target.contract = p.contract.clone();
+    let report = run::audit(
+        target,
+        builtin::builtin_suites().unwrap(),
+        RunConfig::default(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap()
+    .report;
+    assert!(report.baseline_ok, "{:?}", report.notes);
+    let bad = failures(&report);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(report.summary.attack_cases > 500, "{:?}", report.summary);
+    assert_eq!(report.summary.unjudged, 0, "{:?}", report.summary);
+    println!("live token-only audit: {:?}", report.summary);
+}
+
 async fn backend_answer(http: &Http, backend: &str, jwt: &str) -> u16 {
     let out = Outgoing {
         method: "GET".into(),
@@ -198,5 +233,6 @@ async fn key_rotation_new_kid_accepted_promptly_old_tokens_still_valid() {
 async fn live_deployment() {
     black_box_audit_skips_what_needs_the_issuer_key_and_finds_nothing().await;
     white_box_audit_of_the_real_deployment_finds_nothing().await;
+    token_only_audit_of_the_real_backend_finds_nothing().await;
     key_rotation_new_kid_accepted_promptly_old_tokens_still_valid().await;
 }
