@@ -711,7 +711,14 @@ async fn audit_starts_from_a_token_alone() {
     use authprobe::run::http::{Http, HttpOptions};
     use authprobe::run::session::{bootstrap, Credentials};
     use authprobe::target::mock::{Flaw, MockDeployment};
-    for flaw in [None, Some(Flaw::AcceptsAlgNone)] {
+    // The compliant mock; one that accepts alg none; and the compliant mock held to another
+    // audience than its tokens carry (`--audience`: what the backend should demand).
+    let runs = [
+        (None, None),
+        (Some(Flaw::AcceptsAlgNone), None),
+        (None, Some("https://api.other.example")),
+    ];
+    for (flaw, audience) in runs {
         let mock = MockDeployment::start(flaw).await;
         let endpoints = mock.endpoints();
         let http = Http::new(HttpOptions::default()).unwrap();
@@ -726,26 +733,31 @@ async fn audit_starts_from_a_token_alone() {
         let token = session.jwt.clone();
         let (jwks_arg, out_arg) = (jwks.display().to_string(), dir.display().to_string());
         let out = tokio::task::spawn_blocking(move || {
-            authprobe(
-                &[
-                    "audit",
-                    "--no-progress",
-                    "--backend-url",
-                    &backend,
-                    "--token",
-                    &token,
-                    "--jwks",
-                    &jwks_arg,
-                    "--out",
-                    &out_arg,
-                ],
-                None,
-            )
+            let mut args = vec![
+                "audit",
+                "--no-progress",
+                "--backend-url",
+                &backend,
+                "--token",
+                &token,
+                "--jwks",
+                &jwks_arg,
+                "--out",
+                &out_arg,
+            ];
+            if let Some(aud) = audience {
+                args.extend(["--audience", aud]);
+            }
+            authprobe(&args, None)
         })
         .await
         .unwrap();
         let (stdout, stderr) = text(&out);
-        let want = if flaw.is_some() { 1 } else { 0 };
+        let want = if flaw.is_some() || audience.is_some() {
+            1
+        } else {
+            0
+        };
         assert_eq!(
             out.status.code(),
             Some(want),
@@ -787,6 +799,21 @@ async fn audit_starts_from_a_token_alone() {
             .collect();
         if flaw.is_some() {
             assert!(classes.contains(&"alg-none"), "{classes:?}\n{stdout}");
+        }
+        if audience.is_some() {
+            // The backend accepts its own audience's tokens: held to another, that is the
+            // finding, first on the valid-token control.
+            let baseline: Vec<&str> = report["baseline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|c| c["findings"].as_array().unwrap().iter())
+                .filter_map(|f| f["cause"].as_str())
+                .collect();
+            assert!(
+                baseline.contains(&"foreign-audience-accepted"),
+                "{baseline:?}\n{stdout}"
+            );
         }
         eprintln!(
             "{flaw:?}: {judged} attack cases judged; skipped: {:?}",

@@ -48,6 +48,13 @@ pub struct AuditArgs {
     /// its examples and defaults.
     #[arg(long = "path-param", value_name = "NAME=VALUE")]
     pub path_params: Vec<String>,
+    /// The issuer the backend must demand (default: the `iss` of the token the audit starts
+    /// from, or the profile's `[policy] issuer`).
+    #[arg(long, value_name = "ISS")]
+    pub issuer: Option<String>,
+    /// The audience the backend must demand (default: the token's `aud`, or the profile's).
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
     /// Listen here for out-of-band fetches (`jku`, `x5u`, URL claims) instead of on
     /// 127.0.0.1, so a target on another machine can reach the listener (e.g. 0.0.0.0:8099).
     #[arg(long, value_name = "ADDR:PORT")]
@@ -156,6 +163,14 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
     let mut mock = None;
     let targets = if args.deployment.is_live() {
         let mut targets = args.deployment.live_targets_with_openapi()?;
+        for (t, _) in &mut targets {
+            if let Some(iss) = &args.issuer {
+                t.policy.issuer = Some(iss.clone());
+            }
+            if let Some(aud) = &args.audience {
+                t.policy.audience = Some(aud.clone());
+            }
+        }
         if let Some(j) = &args.jwks {
             let jwks = super::fuzz::read_jwks(j, &config.http).await?;
             for (t, _) in &mut targets {
@@ -164,6 +179,11 @@ async fn run_audit(args: &AuditArgs, suites: Vec<Suite>) -> Result<run::AuditOut
         }
         targets
     } else {
+        if args.issuer.is_some() || args.audience.is_some() {
+            return Err(Failure::Input(anyhow!(
+                "--issuer and --audience are for a live target; the embedded mock has its own"
+            )));
+        }
         if args.jwks.is_some() {
             return Err(Failure::Input(anyhow!(
                 "--jwks is for a live target started from --token; the embedded mock has its own"
