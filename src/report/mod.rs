@@ -59,18 +59,35 @@ pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportE
 /// [`write_all`] into several folders (a run's own and `latest/`), rendering and checking once.
 /// Returns the paths written into the first folder.
 pub fn write_all_to(report: &RunReport, dirs: &[&Path]) -> Result<Vec<PathBuf>, ReportError> {
-    let rendered: [String; 5] = [
-        json::to_json(report),
-        junit::to_junit(report)?,
-        sarif::to_sarif_json(report),
-        markdown::to_markdown(report),
-        html::to_html(report),
+    // The five renderings (and their token checks) at once: a whole-zoo run's reports are
+    // tens of megabytes.
+    type Render = fn(&RunReport) -> Result<String, ReportError>;
+    let renderers: [Render; 5] = [
+        |r| Ok(json::to_json(r)),
+        |r| junit::to_junit(r),
+        |r| Ok(sarif::to_sarif_json(r)),
+        |r| Ok(markdown::to_markdown(r)),
+        |r| Ok(html::to_html(r)),
     ];
-    for (name, text) in REPORT_FILES.iter().zip(&rendered) {
-        if contains_unredacted_token(text) {
-            return Err(ReportError::UnredactedToken { file: name });
-        }
-    }
+    let rendered: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = renderers
+            .iter()
+            .zip(REPORT_FILES)
+            .map(|(render, name)| {
+                scope.spawn(move || {
+                    let text = render(report)?;
+                    if contains_unredacted_token(&text) {
+                        return Err(ReportError::UnredactedToken { file: name });
+                    }
+                    Ok(text)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a report renderer panicked"))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     let mut written = Vec::with_capacity(REPORT_FILES.len());
     for (n, dir) in dirs.iter().enumerate() {
         std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
@@ -79,10 +96,17 @@ pub fn write_all_to(report: &RunReport, dirs: &[&Path]) -> Result<Vec<PathBuf>, 
         })?;
         for (name, text) in REPORT_FILES.iter().zip(&rendered) {
             let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|source| ReportError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            // Later folders (`latest/`) link to the first one's files when they can.
+            let linked = n > 0 && {
+                let _ = std::fs::remove_file(&path);
+                std::fs::hard_link(dirs[0].join(name), &path).is_ok()
+            };
+            if !linked {
+                std::fs::write(&path, text).map_err(|source| ReportError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
             if n == 0 {
                 written.push(path);
             }
