@@ -5,6 +5,7 @@
 //! backend would have said; so this is where "the contract" and "the validator" meet HTTP.
 
 use crate::contract::{self, ErrorCode, ErrorResponse};
+#[cfg(feature = "remote-jwks")]
 use crate::jwk::remote::RemoteKeySet;
 use crate::jwk::KeySet;
 use crate::validate::{Clock, Rejection, Validator, Verified};
@@ -118,6 +119,7 @@ impl Gate {
     }
 
     /// Decides a request against a remote key set.
+    #[cfg(feature = "remote-jwks")]
     pub async fn decide_remote(
         &self,
         request: &GateRequest<'_>,

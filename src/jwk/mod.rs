@@ -11,6 +11,7 @@
 //! [`KeySet::select`].
 
 mod material;
+#[cfg(feature = "remote-jwks")]
 pub mod remote;
 mod roca;
 

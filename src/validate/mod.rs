@@ -20,6 +20,7 @@ pub use policy::{
 
 use crate::algorithm::Algorithm;
 use crate::contract::ErrorCode;
+#[cfg(feature = "remote-jwks")]
 use crate::jwk::remote::RemoteKeySet;
 use crate::jwk::{KeySet, SelectError};
 use crate::strict_json::{self, Borrowed, Members};
@@ -220,6 +221,7 @@ impl Validator {
     /// Validates a JWT against a remote key set. Nothing is fetched for a token that fails a
     /// structural or header check; an unknown `kid` causes at most one rate-limited refetch; an
     /// unavailable key set yields `KEY_SET_UNAVAILABLE`, never an acceptance.
+    #[cfg(feature = "remote-jwks")]
     pub async fn validate_remote(
         &self,
         token: &[u8],
