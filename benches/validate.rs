@@ -20,7 +20,7 @@
 mod common;
 
 use authprobe::algorithm::Algorithm;
-use authprobe::forge::sample::SampleIssuer;
+use authprobe::dangerous::forge::sample::SampleIssuer;
 use authprobe::jwk::{KeyMaterial, KeySet};
 use authprobe::token::Token;
 use authprobe::validate::{Clock as _, SystemClock};
@@ -106,20 +106,20 @@ impl Case {
         let token = issuer.token(ISSUER, now).to_string();
         let keys = if issuer.published.is_empty() {
             // HS256: the configured secret, as a secret key set holds it.
-            let jwk = issuer
-                .key
-                .public_jwk(Some(authprobe::forge::sample::SAMPLE_KID), Some(alg));
+            let jwk = issuer.key.public_jwk(
+                Some(authprobe::dangerous::forge::sample::SAMPLE_KID),
+                Some(alg),
+            );
             let doc = serde_json::json!({ "keys": [jwk] }).to_string();
             KeySet::from_secret_jwks(doc.as_bytes()).expect("secret key set")
         } else {
             let doc = serde_json::json!({ "keys": issuer.published }).to_string();
             KeySet::from_public_jwks(doc.as_bytes()).expect("public key set")
         };
-        let jwk_value = Value::Object(
-            issuer
-                .key
-                .public_jwk(Some(authprobe::forge::sample::SAMPLE_KID), Some(alg)),
-        );
+        let jwk_value = Value::Object(issuer.key.public_jwk(
+            Some(authprobe::dangerous::forge::sample::SAMPLE_KID),
+            Some(alg),
+        ));
         let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk_value).expect("peer JWK");
         let peer_key = jsonwebtoken::DecodingKey::from_jwk(&jwk).expect("peer key");
         Case {
@@ -193,9 +193,10 @@ enum Raw {
 
 impl Raw {
     fn new(case: &Case) -> Raw {
-        let key = case
-            .keys
-            .select(Some(authprobe::forge::sample::SAMPLE_KID), case.alg);
+        let key = case.keys.select(
+            Some(authprobe::dangerous::forge::sample::SAMPLE_KID),
+            case.alg,
+        );
         match key.expect("the case's key").material() {
             KeyMaterial::Ed25519(vk) => Raw::Ed25519 {
                 dalek: vk.point,
@@ -234,7 +235,7 @@ fn compare(c: &mut Criterion<BenchClock>) {
         let (msg, signature) = (parsed.signing_input(), parsed.signature());
         let key = case
             .keys
-            .select(Some(authprobe::forge::sample::SAMPLE_KID), alg)
+            .select(Some(authprobe::dangerous::forge::sample::SAMPLE_KID), alg)
             .unwrap();
         let raw = Raw::new(&case);
 

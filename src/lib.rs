@@ -45,9 +45,9 @@ pub mod algorithm;
 pub mod base64url;
 pub mod contract;
 #[cfg(feature = "harness")]
-pub mod differential;
+pub mod dangerous;
 #[cfg(feature = "harness")]
-pub mod forge;
+pub mod differential;
 pub mod gate;
 #[cfg(feature = "harness")]
 pub mod judge;

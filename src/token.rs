@@ -178,7 +178,14 @@ impl Token {
     }
 
     /// Parses the payload as a JWT claims set: a strict JSON object (RFC 7519 §7.2 step 10).
-    pub fn claims(&self, max_json_depth: usize) -> Result<Map<String, Value>, ParseError> {
+    ///
+    /// **Unverified**: anyone can write these claims. Only what
+    /// [`Validator::validate`](crate::validate::Validator::validate) returns has been checked
+    /// (signature, algorithm, key, times, issuer, audience).
+    pub fn unverified_claims(
+        &self,
+        max_json_depth: usize,
+    ) -> Result<Map<String, Value>, ParseError> {
         strict_json::parse_object(&self.payload, max_json_depth).map_err(|source| {
             ParseError::Json {
                 segment: Segment::Payload,

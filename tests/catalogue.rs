@@ -4,8 +4,10 @@
 //! change.
 
 use authprobe::algorithm::{Algorithm, KeyFamily};
-use authprobe::forge::sample::SampleIssuer;
-use authprobe::forge::{catalogue, forge_all, AttackerKeys, Delivery, ForgeInput, Forged};
+use authprobe::dangerous::forge::sample::SampleIssuer;
+use authprobe::dangerous::forge::{
+    catalogue, forge_all, AttackerKeys, Delivery, ForgeInput, Forged,
+};
 use authprobe::gate::{Gate, GateRequest};
 use authprobe::validate::FixedClock;
 use authprobe::{ErrorCode, Policy, Token, Validator};
@@ -34,7 +36,7 @@ fn issuer(alg: Algorithm) -> Issuer {
 
 fn audit_policy(alg: Algorithm) -> Policy {
     let mut p = Policy::better_auth(ISSUER, ISSUER).with_algorithms([alg]);
-    p.max_lifetime_secs = Some(authprobe::forge::catalogue::AUDIT_MAX_LIFETIME_SECS);
+    p.max_lifetime_secs = Some(authprobe::dangerous::forge::catalogue::AUDIT_MAX_LIFETIME_SECS);
     p
 }
 

@@ -9,9 +9,9 @@
 //! rows of §4 and §6 (to review, then paste into findings.md).
 
 use authprobe::algorithm::Algorithm;
+use authprobe::dangerous::forge::sample::SampleIssuer;
+use authprobe::dangerous::forge::{catalogue, forge_all, AttackerKeys, Delivery, ForgeInput};
 use authprobe::differential::Class;
-use authprobe::forge::sample::SampleIssuer;
-use authprobe::forge::{catalogue, forge_all, AttackerKeys, Delivery, ForgeInput};
 use authprobe::judge::{Cause, Oracle, Severity};
 use authprobe::run::builtin;
 use authprobe::{Policy, Validator};
@@ -113,7 +113,7 @@ fn catalogue_causes() -> BTreeMap<&'static str, BTreeSet<Cause>> {
             now: NOW,
         };
         for f in forge_all(&input) {
-            if f.expected == authprobe::forge::Expected::Accepted {
+            if f.expected == authprobe::dangerous::forge::Expected::Accepted {
                 continue;
             }
             let values: Vec<String> = match &f.delivery {

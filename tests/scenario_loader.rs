@@ -1,7 +1,7 @@
 //! The scenario loader: a valid suite becomes the expected model; each broken file fails with
 //! its exact `file:line:column` and hint; no input makes it panic; the real suites load.
 
-use authprobe::forge::Severity;
+use authprobe::dangerous::forge::Severity;
 use authprobe::scenario::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! The built-in suites against the specs: every row of errors.md has an error-contract case that
 //! expects its code, every catalogue case has an attacks case, and every suite loads.
 
-use authprobe::forge::catalogue;
+use authprobe::dangerous::forge::catalogue;
 use authprobe::run::builtin;
 use authprobe::scenario::TokenSource;
 use authprobe::ErrorCode;

@@ -14,7 +14,7 @@
 //! `test:<file>::<function>` (a #[test] or #[tokio::test] function in tests/<file>.rs) or
 //! `zoo:<backend>` (a manifest deploy/zoo/backends/<backend>.toml).
 
-use authprobe::forge::catalogue;
+use authprobe::dangerous::forge::catalogue;
 use authprobe::run::builtin::builtin_suites;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};

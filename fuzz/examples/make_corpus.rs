@@ -15,8 +15,8 @@
 //! and minimising merges instead of replacing.
 
 use authprobe::algorithm::Algorithm;
-use authprobe::forge::sample::SampleIssuer;
-use authprobe::forge::{forge_all, AttackerKeys, ForgeInput};
+use authprobe::dangerous::forge::sample::SampleIssuer;
+use authprobe::dangerous::forge::{forge_all, AttackerKeys, ForgeInput};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;

@@ -2,9 +2,9 @@
 
 use super::{read_token, Failure, Status};
 use anyhow::{anyhow, Context as _};
-use authprobe::forge::catalogue::{self, Case};
-use authprobe::forge::sample::{SampleIssuer, SAMPLE_ISSUER};
-use authprobe::forge::{crack, forge_all, AttackerKeys, ForgeInput, Forged};
+use authprobe::dangerous::forge::catalogue::{self, Case};
+use authprobe::dangerous::forge::sample::{SampleIssuer, SAMPLE_ISSUER};
+use authprobe::dangerous::forge::{crack, forge_all, AttackerKeys, ForgeInput, Forged};
 use authprobe::sign::SigningKey;
 use authprobe::{Algorithm, Token};
 use clap::Args;
@@ -122,7 +122,7 @@ pub fn forge(args: ForgeArgs) -> Result<Status, Failure> {
             eprintln!("{} {}: no tokens ({reason})", case.id, case.slug);
             continue;
         }
-        if case.mode == authprobe::forge::Mode::IssuerKey && input.issuer_key.is_none() {
+        if case.mode == authprobe::dangerous::forge::Mode::IssuerKey && input.issuer_key.is_none() {
             eprintln!(
                 "{} {}: skipped, needs the issuer's key (--issuer-key)",
                 case.id, case.slug

@@ -25,8 +25,8 @@ pub use mutate::{Draft, Edit, Generator, Material, MaterialInput, OriginOp, Rend
 pub use oracle::{Answer, Class, Comparison, Head, Oracle, Reference};
 
 use crate::algorithm::Algorithm;
-use crate::forge::oob::OobServer;
-use crate::forge::{AttackerKeys, Severity};
+use crate::dangerous::forge::oob::OobServer;
+use crate::dangerous::forge::{AttackerKeys, Severity};
 use crate::jwk::KeySet;
 use crate::report::{CaseResult, FindingKind, RunReport};
 use crate::run::http::{ClientError, Http, HttpOptions, Incoming, Outgoing, TransportError};
@@ -418,7 +418,7 @@ pub async fn fuzz(
         .map(|a| a.iter().filter_map(|k| k.as_object().cloned()).collect())
         .unwrap_or_default();
     let claims = base
-        .claims(16)
+        .unverified_claims(16)
         .map_err(|e| FuzzError::Setup(format!("the starting token's claims: {e}")))?;
     let issuer = claims
         .get("iss")

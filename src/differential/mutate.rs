@@ -15,9 +15,9 @@
 use super::rng::Rng;
 use crate::algorithm::Algorithm;
 use crate::base64url;
-use crate::forge::encodings::{Encoding, PublicKeyParts};
-use crate::forge::raw_json::RawObject;
-use crate::forge::{AttackerKeys, Delivery, ForgeInput, Forged};
+use crate::dangerous::forge::encodings::{Encoding, PublicKeyParts};
+use crate::dangerous::forge::raw_json::RawObject;
+use crate::dangerous::forge::{AttackerKeys, Delivery, ForgeInput, Forged};
 use crate::jwk::{Key, KeySet};
 use crate::sign::SigningKey;
 use crate::token::Token;
@@ -613,7 +613,7 @@ pub struct MaterialInput<'a> {
     pub issuer_key: Option<SigningKey>,
     pub attacker: AttackerKeys,
     pub oob_base: String,
-    /// The listener catalogue tokens name (the run's [`crate::forge::oob::OobServer`]).
+    /// The listener catalogue tokens name (the run's [`crate::dangerous::forge::oob::OobServer`]).
     pub catalogue_oob_base: String,
     pub shape: Shape,
     /// Seed the generator with the attack catalogue's tokens.
@@ -650,7 +650,7 @@ pub struct Material {
 impl Material {
     pub fn new(input: MaterialInput<'_>) -> Material {
         let base = input.base.clone();
-        let base_claims = base.claims(16).unwrap_or_default();
+        let base_claims = base.unverified_claims(16).unwrap_or_default();
         let base_alg = base
             .alg()
             .and_then(Algorithm::from_name)
@@ -705,7 +705,7 @@ impl Material {
                 oob_base: &input.catalogue_oob_base,
                 now: input.now,
             };
-            let forged = crate::forge::forge_all(&forge_input);
+            let forged = crate::dangerous::forge::forge_all(&forge_input);
             let seeds: Vec<Seed> = forged
                 .iter()
                 .filter_map(|f| m.seed_from_forged(f, input.keys))

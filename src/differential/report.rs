@@ -6,7 +6,7 @@ use super::mutate::Rendered;
 use super::oracle::Reference;
 use super::{Budget, DiffFinding, StatsSnapshot};
 use crate::base64url;
-use crate::forge::Severity;
+use crate::dangerous::forge::Severity;
 use crate::report::{
     CaseResult, Finding, Observed, Outcome, RequestRecord, RunReport, SuiteResult, TargetInfo,
 };

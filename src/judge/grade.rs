@@ -653,7 +653,7 @@ impl Grader<'_> {
     /// True when an HMAC keyed with one of the issuer's public keys, in any encoding a key
     /// confusion attack uses, produces `signature`.
     fn public_key_secret_verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> bool {
-        use crate::forge::encodings::PublicKeyParts;
+        use crate::dangerous::forge::encodings::PublicKeyParts;
         self.keys.keys().iter().any(|k| {
             let Some(parts) = PublicKeyParts::from_jwk(k.jwk()) else {
                 return false;

@@ -369,7 +369,7 @@ pub async fn run(r: &LifecycleRun<'_>) -> Result<Vec<Measurement>, LifecycleErro
 fn unverified_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
     crate::token::Token::parse(token)
         .ok()?
-        .claims(crate::token::ParseLimits::default().max_json_depth)
+        .unverified_claims(crate::token::ParseLimits::default().max_json_depth)
         .ok()
 }
 

@@ -10,7 +10,7 @@
 
 use super::common::{duration, outcome_name, target_line};
 use super::model::{CaseResult, Finding, Outcome, RunReport};
-use crate::forge::Severity;
+use crate::dangerous::forge::Severity;
 use std::fmt::Write as _;
 
 /// The run as Markdown.

@@ -14,7 +14,7 @@
 use super::common::kind_name;
 use super::markdown::escape as md_escape;
 use super::model::{AbsentFinding, BaselineState, CaseResult, Finding, FindingKind, RunReport};
-use crate::forge::Severity;
+use crate::dangerous::forge::Severity;
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
     Location, LogicalLocation, Message, MultiformatMessageString, PropertyBag, ReportingDescriptor,

@@ -14,8 +14,8 @@ use self::http::{Http, HttpOptions, Incoming, Outgoing, TransportError};
 use self::judge::Evidence;
 use self::plan::Item;
 use self::session::{Credentials, Session};
-use crate::forge::oob::OobServer;
-use crate::forge::{AttackerKeys, Severity};
+use crate::dangerous::forge::oob::OobServer;
+use crate::dangerous::forge::{AttackerKeys, Severity};
 use crate::judge::FlawClass;
 use crate::report::{
     CaseResult, Finding, FindingKind, Observed, Outcome, RequestRecord, RunReport, SuiteResult,
@@ -270,7 +270,7 @@ impl Context {
         if let Some(t) = &self.base {
             v.insert("jwt".into(), t.as_str().to_owned());
             if let Some(iss) = t
-                .claims(16)
+                .unverified_claims(16)
                 .ok()
                 .and_then(|c| c.get("iss").and_then(Value::as_str).map(str::to_owned))
             {
@@ -446,7 +446,7 @@ struct Shared {
     /// Captures of auth-server-only flows, per auth server, user and suite.
     flows: tokio::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<FlowResult>>>>,
     /// The out-of-band listener at `--listen`, shared by every target (none: one each).
-    oob_hub: Option<crate::forge::oob::OobHub>,
+    oob_hub: Option<crate::dangerous::forge::oob::OobHub>,
 }
 
 /// Whether a suite's flows succeeded, the variables they captured, and their notes.
@@ -459,7 +459,7 @@ impl Shared {
     async fn new(config: &RunConfig) -> Result<Shared, AuditError> {
         let oob_hub = match config.oob_listen {
             Some(addr) => Some(
-                crate::forge::oob::OobHub::start(addr, config.oob_callback.as_deref())
+                crate::dangerous::forge::oob::OobHub::start(addr, config.oob_callback.as_deref())
                     .await
                     .map_err(|e| AuditError::Listener(e.to_string()))?,
             ),
@@ -871,7 +871,7 @@ fn reference_oracle(
     let keys = crate::jwk::KeySet::from_public_jwks(jwks.to_string().as_bytes())
         .map_err(|e| format!("the published key set is not usable: {e}"))?;
     let claims = base
-        .claims(16)
+        .unverified_claims(16)
         .map_err(|e| format!("the starting token's claims: {e}"))?;
     let issuer = claims
         .get("iss")
@@ -1590,7 +1590,7 @@ fn measured_lifetime(out: &Outgoing, now: i64) -> Option<String> {
     let token = out.headers.iter().find_map(|(name, value)| {
         (name == "authorization").then(|| value.split_whitespace().last().unwrap_or_default())
     })?;
-    let claims = Token::parse(token).ok()?.claims(16).ok()?;
+    let claims = Token::parse(token).ok()?.unverified_claims(16).ok()?;
     let exp = claims.get("exp")?.as_i64()?;
     let iat = claims.get("iat")?.as_i64()?;
     Some(format!(

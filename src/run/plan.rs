@@ -4,8 +4,8 @@
 
 use super::Context;
 use crate::contract::{self, ErrorCode};
-use crate::forge::raw_json::RawObject;
-use crate::forge::{self, Delivery, Expected, ForgeInput, Forger};
+use crate::dangerous::forge::raw_json::RawObject;
+use crate::dangerous::forge::{self, Delivery, Expected, ForgeInput, Forger};
 use crate::judge::FlawClass;
 use crate::scenario::{
     CaseSpec, Edit, EditOp, ExpectedOutcome, Placement, Server, Signing, Suite, TokenSource,

@@ -2,7 +2,7 @@
 //! The file format is documented in `scenarios/README.md`; `scenario::load` reads it with
 //! positions and hints.
 
-use crate::forge::Severity;
+use crate::dangerous::forge::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

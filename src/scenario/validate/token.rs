@@ -2,7 +2,7 @@
 //! times.
 
 use super::{join, Checker, Vars};
-use crate::forge::catalogue;
+use crate::dangerous::forge::catalogue;
 use crate::scenario::checks::{check_json, json_hint};
 use crate::scenario::hint::did_you_mean;
 use crate::scenario::spans::{Seg, Seg::*};

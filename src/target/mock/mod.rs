@@ -20,7 +20,7 @@ use self::key_cache::{CacheClock, KeyCache};
 use self::server::Server;
 use super::Endpoints;
 use crate::algorithm::KeyFamily;
-use crate::forge::catalogue::AUDIT_MAX_LIFETIME_SECS;
+use crate::dangerous::forge::catalogue::AUDIT_MAX_LIFETIME_SECS;
 use crate::gate::{Gate, RateLimiter};
 use crate::jwk::KeySet;
 use crate::lifecycle::model::CachePolicy;

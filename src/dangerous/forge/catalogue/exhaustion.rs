@@ -2,7 +2,7 @@
 //! can carry (bounded, on loopback); the point is a fast, cheap rejection.
 
 use super::*;
-use crate::forge::Forger;
+use crate::dangerous::forge::Forger;
 use serde_json::json;
 
 pub(super) fn cases() -> Vec<Case> {

@@ -5,7 +5,7 @@
 use super::*;
 use crate::algorithm::Algorithm;
 use crate::base64url;
-use crate::forge::Forger;
+use crate::dangerous::forge::Forger;
 use crate::sign::SigningKey;
 use base64::Engine as _;
 use serde_json::Value;
@@ -420,7 +420,7 @@ fn d07(input: &ForgeInput<'_>, out: &mut Out) {
     let f = Forger::new(input.base);
     let trusted = input
         .base
-        .claims(16)
+        .unverified_claims(16)
         .ok()
         .and_then(|c| c.get("iss").and_then(|v| v.as_str()).map(str::to_owned))
         .unwrap_or_else(|| "http://127.0.0.1:3000".into());

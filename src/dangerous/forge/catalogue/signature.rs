@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::base64url;
-use crate::forge::Forger;
+use crate::dangerous::forge::Forger;
 
 pub(super) fn cases() -> Vec<Case> {
     vec![

@@ -3,8 +3,8 @@
 //! and so must fail on it.
 
 use super::*;
-use crate::forge::raw_json::RawObject;
-use crate::forge::Forger;
+use crate::dangerous::forge::raw_json::RawObject;
+use crate::dangerous::forge::Forger;
 use serde_json::Value;
 
 pub(super) fn cases() -> Vec<Case> {
@@ -71,7 +71,7 @@ fn set(p: &mut RawObject, name: &str, value: impl ToString) {
 fn claim_str(input: &ForgeInput<'_>, name: &str) -> String {
     input
         .base
-        .claims(16)
+        .unverified_claims(16)
         .ok()
         .and_then(|c| c.get(name).and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default()

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::algorithm::{Algorithm, KeyFamily};
-use crate::forge::encodings::{Encoding, PublicKeyParts};
-use crate::forge::Forger;
+use crate::dangerous::forge::encodings::{Encoding, PublicKeyParts};
+use crate::dangerous::forge::Forger;
 use crate::sign::SigningKey;
 
 pub(super) fn cases() -> Vec<Case> {

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::algorithm::{Algorithm, Curve};
-use crate::forge::encodings::der;
-use crate::forge::Forger;
+use crate::dangerous::forge::encodings::der;
+use crate::dangerous::forge::Forger;
 use crate::sign::SigningKey;
 use serde_json::json;
 
@@ -469,7 +469,7 @@ fn e15(input: &ForgeInput<'_>, out: &mut Out) {
 }
 
 fn e17(input: &ForgeInput<'_>, out: &mut Out) {
-    for secret in crate::forge::crack::wordlist().take(20) {
+    for secret in crate::dangerous::forge::crack::wordlist().take(20) {
         hmac_variant(
             input,
             out,
