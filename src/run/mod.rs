@@ -659,6 +659,7 @@ async fn audit_target(
     }
 
     let mut suite_results = Vec::new();
+    let mut slow_candidates: Vec<(usize, usize, Item)> = Vec::new();
     if let Some(s) = &ctx.session {
         suite_results.push(key_set_check(&s.jwks));
     }
@@ -755,8 +756,27 @@ async fn audit_target(
                 .await;
         results.sort_by_key(|(n, _)| *n);
         cases.extend(results.into_iter().map(|(_, r)| r));
-        for item in exclusive {
+        for item in exclusive.iter().copied() {
             cases.push(runner.run_item(item, &oob, deadline, progress, total).await);
+        }
+        // Answers that took long under the run's load are re-measured alone at the end.
+        let suite_index = suite_results.len();
+        for (case_index, (case, item)) in cases
+            .iter()
+            .zip(concurrent.iter().chain(exclusive.iter()))
+            .enumerate()
+        {
+            let timed_out = case.outcome == Outcome::Error
+                && case
+                    .message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("timed out"));
+            if matches!(case.suite.as_str(), "attacks" | "placement")
+                && (case.observed.is_some() || timed_out)
+                && case.duration_ms >= SLOW_FLOOR.as_millis() as u64
+            {
+                slow_candidates.push((suite_index, case_index, (*item).clone()));
+            }
         }
         suite_results.push(SuiteResult {
             target: String::new(),
@@ -775,7 +795,9 @@ async fn audit_target(
     // Fetches of out-of-band URLs can arrive after the answer: check once more at the end.
     let fetched = oob.requested_paths().await;
     mark_late_fetches(&mut suite_results, &fetched);
-    mark_slow_answers(&mut suite_results);
+    runner
+        .confirm_slow_answers(&mut suite_results, slow_candidates, config.http.timeout)
+        .await;
 
     let mut report = RunReport {
         tool: "authprobe".into(),
@@ -918,12 +940,15 @@ fn mark_late_fetches(suites: &mut [SuiteResult], fetched: &[String]) {
 
 /// An attack case's answer at least this many times the target's median answer time …
 pub const SLOW_FACTOR: u64 = 10;
-/// … and at least this long is a denial-of-service finding (findings.md §7, `AP-DOS-SLOW`).
+/// … and at least this long is a denial-of-service finding (findings.md §7, `AP-DOS-SLOW`), if
+/// it is that slow again when re-sent alone.
 pub const SLOW_FLOOR: Duration = Duration::from_secs(1);
+/// How many slow cases are re-sent at once.
+const SLOW_RECHECKS_AT_ONCE: usize = 8;
 
-/// Marks the attack cases the target answered slowly (or not at all, timing out): at least
-/// [`SLOW_FACTOR`] × the median answer time of its cases and at least [`SLOW_FLOOR`].
-fn mark_slow_answers(suites: &mut [SuiteResult]) {
+/// The threshold of a slow answer for these results: [`SLOW_FACTOR`] × the median answer time
+/// of every answered case, and at least [`SLOW_FLOOR`]; with the median.
+fn slow_threshold(suites: &[SuiteResult]) -> Option<(Duration, Duration)> {
     let mut answered: Vec<u64> = suites
         .iter()
         .flat_map(|s| &s.cases)
@@ -931,37 +956,11 @@ fn mark_slow_answers(suites: &mut [SuiteResult]) {
         .map(|c| c.duration_ms)
         .collect();
     if answered.is_empty() {
-        return;
+        return None;
     }
     answered.sort_unstable();
-    let median = answered[answered.len() / 2];
-    let threshold = (median * SLOW_FACTOR).max(SLOW_FLOOR.as_millis() as u64);
-    for case in suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
-        let attack = matches!(case.suite.as_str(), "attacks" | "placement");
-        let timed_out = case.outcome == Outcome::Error
-            && case
-                .message
-                .as_deref()
-                .is_some_and(|m| m.contains("timed out"));
-        if !attack || !(case.observed.is_some() || timed_out) || case.duration_ms < threshold {
-            continue;
-        }
-        let how = if timed_out {
-            format!("did not answer within {} ms (timed out)", case.duration_ms)
-        } else {
-            format!("answered after {} ms", case.duration_ms)
-        };
-        case.findings.push(Finding::graded(
-            "AP-DOS-SLOW",
-            crate::judge::Cause::SlowAnswer,
-            crate::judge::Confidence::Medium,
-            format!(
-                "the target {how}: at least {SLOW_FACTOR}× its median answer time in this run ({median} ms) and at least {} s",
-                SLOW_FLOOR.as_secs()
-            ),
-        ));
-        case.outcome = Outcome::Fail;
-    }
+    let median = Duration::from_millis(answered[answered.len() / 2]);
+    Some(((median * SLOW_FACTOR as u32).max(SLOW_FLOOR), median))
 }
 
 /// The published key set itself (ATTACKS.md K07, E11): no private or symmetric material, every
@@ -1340,6 +1339,63 @@ impl Runner<'_> {
             headers,
             body,
         })
+    }
+
+    /// The attack cases answered slowly (or not at all) under the run's load, re-sent one at a
+    /// time at the end: a finding (`AP-DOS-SLOW`) only when the answer alone is slow too, so a
+    /// backend that is merely busy with the audit's own load is not blamed.
+    async fn confirm_slow_answers(
+        &self,
+        suites: &mut [SuiteResult],
+        candidates: Vec<(usize, usize, Item)>,
+        timeout: Duration,
+    ) {
+        let Some((threshold, median)) = slow_threshold(suites) else {
+            return;
+        };
+        let candidates: Vec<_> = candidates
+            .into_iter()
+            .filter(|(s, c, _)| suites[*s].cases[*c].duration_ms >= threshold.as_millis() as u64)
+            .collect();
+        let remeasured: Vec<(usize, usize, Option<Duration>)> = futures::stream::iter(candidates)
+            .map(|(s, c, item)| async move {
+                let Some(out) = self.outgoing(&item) else {
+                    return (s, c, None);
+                };
+                let started = Instant::now();
+                let alone = match self.http.send(&out).await {
+                    Ok(_) => started.elapsed(),
+                    Err(TransportError::Timeout(_)) => timeout,
+                    Err(_) => return (s, c, None),
+                };
+                (s, c, Some(alone))
+            })
+            .buffer_unordered(SLOW_RECHECKS_AT_ONCE)
+            .collect()
+            .await;
+        for (s, c, alone) in remeasured {
+            let Some(alone) = alone.filter(|a| *a >= threshold) else {
+                continue;
+            };
+            let case = &mut suites[s].cases[c];
+            let first = if case.outcome == Outcome::Error {
+                format!("did not answer within {} ms (timed out)", case.duration_ms)
+            } else {
+                format!("answered after {} ms", case.duration_ms)
+            };
+            case.findings.push(Finding::graded(
+                "AP-DOS-SLOW",
+                crate::judge::Cause::SlowAnswer,
+                crate::judge::Confidence::Medium,
+                format!(
+                    "the target {first}, and {} ms when the request was sent again alone: at least {SLOW_FACTOR}× its median answer time in this run ({} ms) and at least {} s",
+                    alone.as_millis(),
+                    median.as_millis(),
+                    SLOW_FLOOR.as_secs()
+                ),
+            ));
+            case.outcome = Outcome::Fail;
+        }
     }
 
     async fn send_with_retries(
