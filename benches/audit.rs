@@ -6,10 +6,10 @@
 //! One audit takes a fraction of a second, so this bench uses ten flat samples of one audit each;
 //! before measuring it runs one audit and prints its case counts.
 
+use authprobe::deployment::mock::MockDeployment;
 use authprobe::report::{Outcome, RunReport};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
 use authprobe::sign::SigningKey;
-use authprobe::target::mock::MockDeployment;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use serde_json::Value;
 use std::time::{Duration, Instant};

@@ -47,6 +47,8 @@ pub mod contract;
 #[cfg(feature = "harness")]
 pub mod dangerous;
 #[cfg(feature = "harness")]
+pub mod deployment;
+#[cfg(feature = "harness")]
 pub mod differential;
 pub mod gate;
 #[cfg(feature = "harness")]
@@ -62,8 +64,6 @@ pub mod run;
 pub mod scenario;
 pub mod sign;
 pub mod strict_json;
-#[cfg(feature = "harness")]
-pub mod target;
 pub mod token;
 pub mod validate;
 

@@ -590,7 +590,7 @@ fn audit_names_the_file_line_and_column_of_a_broken_suite_with_exit_3() {
 fn mock_profile(
     dir: &std::path::Path,
     name: &str,
-    mock: &authprobe::target::mock::MockDeployment,
+    mock: &authprobe::deployment::mock::MockDeployment,
 ) -> std::path::PathBuf {
     let e = mock.endpoints();
     let path = dir.join(format!("{name}.toml"));
@@ -609,7 +609,7 @@ fn mock_profile(
 
 #[test]
 fn several_targets_are_audited_in_one_run_with_one_report() {
-    use authprobe::target::mock::{Flaw, MockDeployment};
+    use authprobe::deployment::mock::{Flaw, MockDeployment};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -708,9 +708,9 @@ fn too_many_unjudged_attack_cases_exit_7() {
 /// is skipped with its reason, and a flawed backend is still caught.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_starts_from_a_token_alone() {
+    use authprobe::deployment::mock::{Flaw, MockDeployment};
     use authprobe::run::http::{Http, HttpOptions};
     use authprobe::run::session::{bootstrap, Credentials};
-    use authprobe::target::mock::{Flaw, MockDeployment};
     // The compliant mock; one that accepts alg none; and the compliant mock held to another
     // audience than its tokens carry (`--audience`: what the backend should demand).
     let runs = [

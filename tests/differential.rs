@@ -9,6 +9,8 @@
 
 mod common;
 
+use authprobe::deployment::mock::{Flaw, MockDeployment};
+use authprobe::deployment::profile::PolicySection;
 use authprobe::differential::{
     self, Budget, Class, Control, Draft, Edit, FuzzConfig, FuzzOutcome, Generator, Material,
     MaterialInput, Oracle, Reference, Shape,
@@ -18,8 +20,6 @@ use authprobe::jwk::KeySet;
 use authprobe::report::{self, Outcome};
 use authprobe::run::TargetSpec;
 use authprobe::sign::SigningKey;
-use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::PolicySection;
 use authprobe::token::Token;
 use authprobe::{ErrorCode, Validator};
 use serde_json::{Map, Value};
@@ -312,8 +312,8 @@ async fn findings_are_shrunk_deduplicated_and_reported_redacted() {
 /// that carries the envelope.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn envelope_findings_are_deduplicated_shrunk_and_reproducible() {
+    use authprobe::deployment::mock::FRONTEND_ORIGIN;
     use authprobe::report::FindingKind;
-    use authprobe::target::mock::FRONTEND_ORIGIN;
     let config = || FuzzConfig {
         budget: Budget::Requests(4_000),
         seed: SEED,
@@ -424,8 +424,8 @@ struct Custom {
 
 impl wiremock::Respond for Custom {
     fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        use authprobe::deployment::mock::FRONTEND_ORIGIN;
         use authprobe::gate::GateRequest;
-        use authprobe::target::mock::FRONTEND_ORIGIN;
         use wiremock::ResponseTemplate;
         let origin = request.headers.get("origin").and_then(|v| v.to_str().ok());
         let granted = origin == Some(FRONTEND_ORIGIN);
@@ -484,7 +484,7 @@ async fn fuzz_custom(
     reflect_preflights: bool,
     config: FuzzConfig,
 ) -> FuzzOutcome {
-    use authprobe::target::mock::{audit_policy, REALM};
+    use authprobe::deployment::mock::{audit_policy, REALM};
     let deployment = MockDeployment::start(None).await;
     let jwks = deployment.state.jwks();
     let keys = Arc::new(KeySet::from_public_jwks(jwks.to_string().as_bytes()).unwrap());
@@ -492,7 +492,7 @@ async fn fuzz_custom(
         Validator::new(audit_policy(&deployment.state.origin)),
         REALM,
     );
-    let server = authprobe::target::mock::server::Server::start().await;
+    let server = authprobe::deployment::mock::server::Server::start().await;
     wiremock::Mock::given(wiremock::matchers::any())
         .respond_with(Custom {
             gate,
@@ -754,8 +754,8 @@ fn the_oracle_judges_the_bytes_the_backend_receives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the live lab: deploy/start.sh, then run with --ignored"]
 async fn the_live_lab_agrees_with_the_reference_validator() {
-    use authprobe::target::profile::TargetProfile;
-    use authprobe::target::Endpoints;
+    use authprobe::deployment::profile::TargetProfile;
+    use authprobe::deployment::Endpoints;
     // The checkout `cargo test` runs in (a shared target dir may hold a binary compiled in
     // another clone of the same commit).
     let root = std::env::var_os("CARGO_MANIFEST_DIR")

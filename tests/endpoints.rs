@@ -3,12 +3,12 @@
 //! report calls out the endpoint that accepts what the others refuse, and the endpoints come
 //! from `--path`, a profile's `[[endpoint]]` entries or the backend's OpenAPI document.
 
+use authprobe::deployment::endpoint::Endpoint;
+use authprobe::deployment::mock::{Flaw, MockDeployment};
+use authprobe::deployment::profile::TargetProfile;
 use authprobe::judge::Severity;
 use authprobe::report::RunReport;
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
-use authprobe::target::endpoint::Endpoint;
-use authprobe::target::mock::{Flaw, MockDeployment};
-use authprobe::target::profile::TargetProfile;
 use serde_json::Value;
 use std::process::{Command, Stdio};
 

@@ -4,10 +4,10 @@
 //! below it by the threat model (a missing challenge, a CORS grant to a bearer API, an ignored
 //! `crit` only the issuer could sign).
 
+use authprobe::deployment::mock::{Flaw, MockDeployment};
 use authprobe::judge::Severity;
 use authprobe::report::{FindingKind, Gate, Outcome, RunReport};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
-use authprobe::target::mock::{Flaw, MockDeployment};
 
 async fn audit_mock(flaw: Option<Flaw>) -> RunReport {
     let deployment = MockDeployment::start(flaw).await;

@@ -5,9 +5,9 @@
 mod common;
 
 use authprobe::algorithm::KeyFamily;
+use authprobe::deployment::mock::server::Server;
 use authprobe::jwk::remote::{RemoteConfig, RemoteKeySet};
 use authprobe::sign::{sign_compact, SigningKey};
-use authprobe::target::mock::server::Server;
 use authprobe::{Algorithm, ErrorCode};
 use common::{fixture, Sample};
 use serde_json::json;

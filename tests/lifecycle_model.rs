@@ -11,6 +11,9 @@
 //! cooldowns without waiting for them.
 
 use authprobe::algorithm::{Algorithm, KeyFamily};
+use authprobe::deployment::mock::key_cache::CacheClock;
+use authprobe::deployment::mock::{Flaw, MockDeployment, MockOptions};
+use authprobe::deployment::Endpoints;
 use authprobe::lifecycle::account::Account;
 use authprobe::lifecycle::control::{IssuerControl, KeySetMode};
 use authprobe::lifecycle::keys::made_up_kid_token;
@@ -18,9 +21,6 @@ use authprobe::lifecycle::model::{Answer, CacheModel, IssuerModel};
 use authprobe::lifecycle::Backend;
 use authprobe::run::http::{Http, HttpOptions};
 use authprobe::sign::SigningKey;
-use authprobe::target::mock::key_cache::CacheClock;
-use authprobe::target::mock::{Flaw, MockDeployment, MockOptions};
-use authprobe::target::Endpoints;
 use authprobe::token::Token;
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};

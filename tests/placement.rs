@@ -3,10 +3,10 @@
 //! the valid token in the URL or a body is refused, and a backend that also reads
 //! `?access_token=` is caught with the URL-token finding.
 
+use authprobe::deployment::mock::{Flaw, MockDeployment, MockOptions};
 use authprobe::judge::{Cause, Severity};
 use authprobe::report::{Outcome, RunReport};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
-use authprobe::target::mock::{Flaw, MockDeployment, MockOptions};
 
 async fn placement_audit(deployment: &MockDeployment) -> RunReport {
     let target = TargetSpec::for_mock(deployment);

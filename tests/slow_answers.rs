@@ -4,10 +4,10 @@
 //! a backend busy with the audit's own load is not blamed. The mock built to take 1.5 s over
 //! huge or many-segment tokens is caught; the compliant mock is not.
 
+use authprobe::deployment::mock::{Flaw, MockDeployment};
 use authprobe::judge::{Cause, Severity};
 use authprobe::report::RunReport;
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
-use authprobe::target::mock::{Flaw, MockDeployment};
 
 async fn attacks(flaw: Option<Flaw>) -> RunReport {
     let deployment = MockDeployment::start(flaw).await;

@@ -4,6 +4,8 @@
 
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
+use authprobe::deployment::mock::Flaw;
+use authprobe::deployment::profile::{OpenApiSection, TargetProfile};
 use authprobe::judge::Severity;
 use authprobe::report::suppress::Suppressions;
 use authprobe::report::{self, Gate, RunReport};
@@ -11,8 +13,6 @@ use authprobe::run::http::HttpOptions;
 use authprobe::run::session::Credentials;
 use authprobe::run::TargetSpec;
 use authprobe::sign::SigningKey;
-use authprobe::target::mock::Flaw;
-use authprobe::target::profile::{OpenApiSection, TargetProfile};
 use clap::Args;
 use serde_json::{Map, Value};
 use std::io::IsTerminal as _;

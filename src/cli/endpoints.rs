@@ -5,11 +5,11 @@
 use super::audit::AuditArgs;
 use super::Failure;
 use anyhow::anyhow;
+use authprobe::deployment::endpoint::Endpoint;
+use authprobe::deployment::openapi::{self, OpenApiOptions};
+use authprobe::deployment::profile::OpenApiSection;
 use authprobe::run::http::{Http, HttpOptions, Outgoing};
 use authprobe::run::TargetSpec;
-use authprobe::target::endpoint::Endpoint;
-use authprobe::target::openapi::{self, OpenApiOptions};
-use authprobe::target::profile::OpenApiSection;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;

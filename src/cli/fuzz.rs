@@ -4,10 +4,10 @@
 use super::deployment::{DeploymentArgs, GateArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
+use authprobe::deployment::mock::MockDeployment;
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
 use authprobe::run::http::{Http, HttpOptions, Outgoing};
 use authprobe::run::TargetSpec;
-use authprobe::target::mock::MockDeployment;
 use clap::Args;
 use serde_json::Value;
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! tokens, [`crate::dangerous::forge::oob::OobServer`], keeps every request and is read only at the end).
 
 use crate::dangerous::forge::AttackerKeys;
-use crate::target::mock::server::Server;
+use crate::deployment::mock::server::Server;
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

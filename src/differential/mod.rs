@@ -27,13 +27,13 @@ pub use oracle::{Answer, Class, Comparison, Head, Oracle, Reference};
 use crate::algorithm::Algorithm;
 use crate::dangerous::forge::oob::OobServer;
 use crate::dangerous::forge::{AttackerKeys, Severity};
+use crate::deployment::profile::{ContractSection, PolicySection, TokenPlacement};
 use crate::jwk::KeySet;
 use crate::report::{CaseResult, FindingKind, RunReport};
 use crate::run::http::{ClientError, Http, HttpOptions, Incoming, Outgoing, TransportError};
 use crate::run::session::{self, Credentials, SessionError};
 use crate::run::TargetSpec;
 use crate::sign::SigningKey;
-use crate::target::profile::{ContractSection, PolicySection, TokenPlacement};
 use crate::token::Token;
 use crate::validate::{Policy, Validator};
 use serde_json::{Map, Value};
@@ -299,7 +299,7 @@ pub fn reference_policy(
     overrides: &PolicySection,
 ) -> Result<Policy, String> {
     let mut policy =
-        crate::target::mock::audit_policy(overrides.issuer.as_deref().unwrap_or(issuer));
+        crate::deployment::mock::audit_policy(overrides.issuer.as_deref().unwrap_or(issuer));
     if let Some(aud) = &overrides.audience {
         policy.audience = aud.clone();
     }

@@ -90,7 +90,7 @@ impl Suppressions {
     /// Parses suppressions text (`name` is used in messages).
     pub fn parse(name: &str, text: &str) -> Result<Suppressions, SuppressionError> {
         let invalid = |offset: usize, message: String| {
-            let (line, column) = crate::target::profile::line_column(text, offset);
+            let (line, column) = crate::deployment::profile::line_column(text, offset);
             SuppressionError::Invalid {
                 path: name.to_owned(),
                 line,
@@ -138,7 +138,7 @@ impl Suppressions {
                 case: raw.case,
                 reason,
                 expires,
-                line: crate::target::profile::line_column(text, start).0,
+                line: crate::deployment::profile::line_column(text, start).0,
             });
         }
         Ok(Suppressions {

@@ -8,10 +8,10 @@
 
 use super::http::Incoming;
 use super::plan::Item;
+use crate::deployment::profile::ContractSection;
 use crate::judge::{Cause, Confidence, Oracle, Reference};
 use crate::report::{Finding, FindingKind};
 use crate::scenario::{ExpectedOutcome, Placement};
-use crate::target::profile::ContractSection;
 use regex::Regex;
 use serde_json::Value;
 

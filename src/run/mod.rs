@@ -16,6 +16,9 @@ use self::plan::Item;
 use self::session::{Credentials, Session};
 use crate::dangerous::forge::oob::OobServer;
 use crate::dangerous::forge::{AttackerKeys, Severity};
+use crate::deployment::endpoint::Endpoint;
+use crate::deployment::profile::{ContractSection, PolicySection, TokenPlacement};
+use crate::deployment::Endpoints;
 use crate::judge::FlawClass;
 use crate::report::{
     CaseResult, Finding, FindingKind, Observed, Outcome, RequestRecord, RunReport, SuiteResult,
@@ -23,9 +26,6 @@ use crate::report::{
 };
 use crate::scenario::{CaseSpec, FlowStep, Need, Server, Suite};
 use crate::sign::SigningKey;
-use crate::target::endpoint::Endpoint;
-use crate::target::profile::{ContractSection, PolicySection, TokenPlacement};
-use crate::target::Endpoints;
 use crate::token::Token;
 use futures::StreamExt as _;
 use serde_json::{Map, Value};
@@ -90,7 +90,7 @@ pub struct TargetSpec {
     /// repeated for every backend behind it).
     pub auth_server_audited_by: Option<String>,
     /// The backend's protected endpoints (empty: `GET /api/me`); every case sent to
-    /// [`PROTECTED_PATH`](crate::target::endpoint::PROTECTED_PATH) runs against each, and the
+    /// [`PROTECTED_PATH`](crate::deployment::endpoint::PROTECTED_PATH) runs against each, and the
     /// report lists each endpoint as a target of its own.
     pub protected: Vec<Endpoint>,
     /// Remarks from setting the target up (e.g. OpenAPI operations left out), shown in the report.
@@ -129,7 +129,7 @@ impl TargetSpec {
     }
 
     /// The embedded mock deployment as a white-box target (the harness holds its issuer key).
-    pub fn for_mock(mock: &crate::target::mock::MockDeployment) -> TargetSpec {
+    pub fn for_mock(mock: &crate::deployment::mock::MockDeployment) -> TargetSpec {
         TargetSpec {
             name: match mock.flaw {
                 Some(f) => format!("mock:{}", f.name()),
@@ -150,7 +150,7 @@ impl TargetSpec {
                 None => TokenPlacement::default(),
             },
             contract: ContractSection {
-                realm: Some(crate::target::mock::REALM.into()),
+                realm: Some(crate::deployment::mock::REALM.into()),
                 ..ContractSection::default()
             },
             auth_rate_limiting: mock.state.rate_limiting,
@@ -314,7 +314,7 @@ fn unix_now() -> i64 {
 
 /// RFC 3339 UTC of a Unix time.
 pub fn rfc3339(secs: i64) -> String {
-    let (y, m, d) = crate::target::mock::auth::civil_from_days(secs.div_euclid(86_400));
+    let (y, m, d) = crate::deployment::mock::auth::civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
@@ -484,7 +484,7 @@ impl Shared {
     /// The session for this auth server and these credentials, signed up once.
     async fn session(
         &self,
-        endpoints: &crate::target::Endpoints,
+        endpoints: &crate::deployment::Endpoints,
         creds: &Credentials,
     ) -> SessionResult {
         let key = format!(

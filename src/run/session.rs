@@ -2,7 +2,7 @@
 //! with credentials from the environment), take a JWT from `/token`, and fetch `/jwks`.
 
 use super::http::{Http, Incoming, Outgoing, TransportError};
-use crate::target::Endpoints;
+use crate::deployment::Endpoints;
 use serde_json::{json, Map, Value};
 
 /// A signed-in user and what the harness learned from the auth server.

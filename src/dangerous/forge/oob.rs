@@ -9,7 +9,7 @@
 //! (`--callback-url`, e.g. a tunnel); targets sharing the hub are told apart by a path prefix.
 
 use super::keys::AttackerKeys;
-use crate::target::mock::server::Server;
+use crate::deployment::mock::server::Server;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
