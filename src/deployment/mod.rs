@@ -4,6 +4,7 @@
 pub mod endpoint;
 pub mod mock;
 pub mod openapi;
+pub mod placement;
 pub mod profile;
 
 /// Where a deployment's servers are.

@@ -27,6 +27,7 @@ pub use oracle::{Answer, Class, Comparison, Head, Oracle, Reference};
 use crate::algorithm::Algorithm;
 use crate::dangerous::forge::oob::OobServer;
 use crate::dangerous::forge::{AttackerKeys, Severity};
+use crate::deployment::placement::{Carrier, Parts};
 use crate::deployment::profile::{ContractSection, PolicySection, TokenPlacement};
 use crate::jwk::KeySet;
 use crate::report::{CaseResult, FindingKind, RunReport};
@@ -840,27 +841,21 @@ impl Shared {
                 body: None,
             };
         }
-        match p.placement.as_str() {
-            "cookie" => headers.push(("cookie".to_owned(), format!("{}={}", p.name, r.token))),
-            "query" => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                let value: String =
-                    url::form_urlencoded::byte_serialize(r.token.as_bytes()).collect();
-                url = format!("{url}{sep}{}={value}", p.name);
-            }
-            "json-body" => {
-                body = Some(
-                    serde_json::json!({ p.name.clone(): r.token })
-                        .to_string()
-                        .into_bytes(),
-                );
-                headers.push(("content-type".to_owned(), "application/json".to_owned()));
-            }
-            _ => {
+        match Carrier::of_contract(p) {
+            // The mutator writes the header values itself (several, or a changed scheme).
+            Carrier::Header { name, .. } => {
                 for v in &r.values {
-                    headers.push((p.name.to_ascii_lowercase(), v.clone()));
+                    headers.push((name.clone(), v.clone()));
                 }
             }
+            carrier => carrier.render(
+                &r.token,
+                Parts {
+                    target: &mut url,
+                    headers: &mut headers,
+                    body: &mut body,
+                },
+            ),
         }
         Outgoing {
             method: "GET".into(),

@@ -17,6 +17,7 @@ use self::session::{Credentials, Session};
 use crate::dangerous::forge::oob::OobServer;
 use crate::dangerous::forge::{AttackerKeys, Severity};
 use crate::deployment::endpoint::Endpoint;
+use crate::deployment::placement::{Carrier, Parts};
 use crate::deployment::profile::{ContractSection, PolicySection, TokenPlacement};
 use crate::deployment::Endpoints;
 use crate::judge::FlawClass;
@@ -1308,30 +1309,14 @@ impl Runner<'_> {
                 headers.push((name.clone(), value.clone()));
                 continue;
             }
-            let p = &self.ctx.placement;
-            match p.placement.as_str() {
-                "cookie" => headers.push(("cookie".into(), format!("{}={value}", p.name))),
-                "query" => {
-                    let sep = if path.contains('?') { '&' } else { '?' };
-                    path = format!("{path}{sep}{}={value}", p.name);
-                }
-                "json-body" => {
-                    body = Some(
-                        serde_json::json!({ p.name.clone(): value })
-                            .to_string()
-                            .into_bytes(),
-                    );
-                    headers.push(("content-type".into(), "application/json".into()));
-                }
-                _ => {
-                    let v = if p.scheme.is_empty() {
-                        value.clone()
-                    } else {
-                        format!("{} {value}", p.scheme)
-                    };
-                    headers.push((p.name.to_ascii_lowercase(), v));
-                }
-            }
+            Carrier::of_case(&item.placement, &self.ctx.placement).render(
+                value,
+                Parts {
+                    target: &mut path,
+                    headers: &mut headers,
+                    body: &mut body,
+                },
+            );
         }
         Some(Outgoing {
             method,

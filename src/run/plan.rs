@@ -217,32 +217,10 @@ fn finish(
     if let Some(t) = &token {
         vars.insert("token".into(), t.clone());
     }
-    let ctx_placement = case.request.placement.clone();
+    // The token is placed when the request is built (deployment::placement), where the case's
+    // placement (`item.placement`) or, for `header`, the target's contract says.
     if let (Some(t), None) = (&token, &case.request.authorization) {
-        match ctx_placement {
-            crate::scenario::Placement::Header => {
-                item.headers.push(("__placement__".into(), t.clone()))
-            }
-            crate::scenario::Placement::Cookie(name) => {
-                item.headers.push(("cookie".into(), format!("{name}={t}")))
-            }
-            crate::scenario::Placement::Query(name) => {
-                let sep = if item.path.contains('?') { '&' } else { '?' };
-                item.path = format!("{}{sep}{name}={t}", item.path);
-            }
-            crate::scenario::Placement::Form(name) => {
-                item.body = Some(format!("{name}={t}").into_bytes());
-                item.headers.push((
-                    "content-type".into(),
-                    "application/x-www-form-urlencoded".into(),
-                ));
-            }
-            crate::scenario::Placement::JsonBody(name) => {
-                item.body = Some(serde_json::json!({ name: t }).to_string().into_bytes());
-                item.headers
-                    .push(("content-type".into(), "application/json".into()));
-            }
-        }
+        item.headers.push(("__placement__".into(), t.clone()));
     }
     if let Some(values) = &case.request.authorization {
         for v in values {
