@@ -22,10 +22,14 @@ async fn audit_endpoints(flaw: Option<Flaw>) -> RunReport {
         .map(|e| Endpoint::parse(e).unwrap())
         .collect();
     let suites = builtin::builtin_suites().unwrap();
-    run::audit_many(vec![target], suites, RunConfig::default(), &|_, _| {})
-        .await
-        .unwrap()
-        .report
+    // `run::audit` (one target) for the compliant mock, `run::audit_many` for the flawed one:
+    // both split the target per endpoint.
+    let run = if flaw.is_none() {
+        run::audit(target, suites, RunConfig::default(), &|_, _| {}).await
+    } else {
+        run::audit_many(vec![target], suites, RunConfig::default(), &|_, _| {}).await
+    };
+    run.unwrap().report
 }
 
 fn gated_on(report: &RunReport, endpoint: &str) -> Vec<String> {

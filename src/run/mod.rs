@@ -328,13 +328,17 @@ pub fn rfc3339(secs: i64) -> String {
 /// A progress callback: called once per finished case with the total so far.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
-/// Runs a whole audit.
+/// Runs a whole audit of one target (of each of its protected endpoints, into one report).
 pub async fn audit(
     target: TargetSpec,
     suites: Vec<Suite>,
     config: RunConfig,
     progress: Progress<'_>,
 ) -> Result<AuditOutcome, AuditError> {
+    if target.protected.len() > 1 {
+        // Several endpoints are several audits, one report.
+        return audit_many(vec![target], suites, config, progress).await;
+    }
     let shared = Shared::new(&config).await?;
     audit_target(target, &suites, &config, progress, &shared).await
 }
