@@ -9,7 +9,7 @@ use authprobe::deployment::profile::{OpenApiSection, TargetProfile};
 use authprobe::judge::Severity;
 use authprobe::report::suppress::Suppressions;
 use authprobe::report::{self, Gate, RunReport};
-use authprobe::run::http::HttpOptions;
+use authprobe::run::http::{Http, HttpOptions, Outgoing};
 use authprobe::run::session::Credentials;
 use authprobe::run::TargetSpec;
 use authprobe::sign::SigningKey;
@@ -180,6 +180,36 @@ impl DeploymentArgs {
         }
         Ok(specs)
     }
+}
+
+/// Why a document could not be fetched over HTTP.
+pub enum FetchError {
+    /// The HTTP client could not be built (a bad CA file or proxy).
+    Client(String),
+    /// The server did not answer, or not with 200.
+    Unreachable(String),
+}
+
+/// GETs a document the user named (`--jwks URL`, `--openapi URL`): its body, on a 200.
+pub async fn fetch_document(
+    url: &str,
+    http: &HttpOptions,
+    accept: &str,
+) -> Result<Vec<u8>, FetchError> {
+    let client = Http::new(http.clone()).map_err(|e| FetchError::Client(e.to_string()))?;
+    let response = client
+        .send(&Outgoing {
+            method: "GET".into(),
+            url: url.to_owned(),
+            headers: vec![("accept".into(), accept.to_owned())],
+            body: None,
+        })
+        .await
+        .map_err(|e| FetchError::Unreachable(e.to_string()))?;
+    if response.status != 200 {
+        return Err(FetchError::Unreachable(format!("HTTP {}", response.status)));
+    }
+    Ok(response.body)
 }
 
 /// Reads an issuer key file (`--issuer-key`): a private JWK, or a PEM private key (PKCS#8, PKCS#1

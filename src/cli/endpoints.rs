@@ -3,12 +3,13 @@
 //! profile's `[openapi]`), read from a file, a URL or a path on the backend.
 
 use super::audit::AuditArgs;
+use super::deployment::FetchError;
 use super::Failure;
 use anyhow::anyhow;
 use authprobe::deployment::endpoint::Endpoint;
 use authprobe::deployment::openapi::{self, OpenApiOptions};
 use authprobe::deployment::profile::OpenApiSection;
-use authprobe::run::http::{Http, HttpOptions, Outgoing};
+use authprobe::run::http::HttpOptions;
 use authprobe::run::TargetSpec;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -140,23 +141,13 @@ async fn fetch(source: &str, backend: &str, http: &HttpOptions) -> Result<Value,
             ))
         });
     };
-    let client = Http::new(http.clone()).map_err(|e| Fetch::Unreachable(anyhow!("{e}")))?;
-    let response = client
-        .send(&Outgoing {
-            method: "GET".into(),
-            url: url.clone(),
-            headers: vec![("accept".into(), "application/json".into())],
-            body: None,
-        })
+    let body = super::deployment::fetch_document(&url, http, "application/json")
         .await
-        .map_err(|e| Fetch::Unreachable(anyhow!("{url}: {e}")))?;
-    if response.status != 200 {
-        return Err(Fetch::Unreachable(anyhow!(
-            "{url}: HTTP {}",
-            response.status
-        )));
-    }
-    serde_json::from_slice(&response.body).map_err(|e| {
+        .map_err(|e| match e {
+            FetchError::Client(e) => Fetch::Unreachable(anyhow!("{e}")),
+            FetchError::Unreachable(e) => Fetch::Unreachable(anyhow!("{url}: {e}")),
+        })?;
+    serde_json::from_slice(&body).map_err(|e| {
         Fetch::Unreadable(anyhow!(
             "{url}:{}:{}: not a JSON OpenAPI document: {e}",
             e.line(),

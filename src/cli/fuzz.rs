@@ -1,12 +1,12 @@
 //! `authprobe fuzz`: differential fuzzing of the embedded mock or a live backend against the
 //! reference validator; reports written in the audit's formats, exit code from the findings.
 
-use super::deployment::{DeploymentArgs, GateArgs, OutputArgs, TransportArgs};
+use super::deployment::{DeploymentArgs, FetchError, GateArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
 use authprobe::deployment::mock::MockDeployment;
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
-use authprobe::run::http::{Http, HttpOptions, Outgoing};
+use authprobe::run::http::HttpOptions;
 use authprobe::run::TargetSpec;
 use clap::Args;
 use serde_json::Value;
@@ -162,23 +162,12 @@ fn tick(bar: &indicatif::ProgressBar, control: &Control, budget: Budget) {
 /// A key set from `--jwks`: a JWKS file, or an http(s) URL fetched once.
 pub(super) async fn read_jwks(arg: &str, http: &HttpOptions) -> Result<Value, Failure> {
     let text = if arg.starts_with("http://") || arg.starts_with("https://") {
-        let client = Http::new(http.clone()).map_err(|e| Failure::Input(anyhow!("{e}")))?;
-        let response = client
-            .send(&Outgoing {
-                method: "GET".into(),
-                url: arg.to_owned(),
-                headers: vec![],
-                body: None,
-            })
+        super::deployment::fetch_document(arg, http, "application/json")
             .await
-            .map_err(|e| Failure::Unreachable(anyhow!("--jwks {arg}: {e}")))?;
-        if response.status != 200 {
-            return Err(Failure::Unreachable(anyhow!(
-                "--jwks {arg}: HTTP {}",
-                response.status
-            )));
-        }
-        response.body
+            .map_err(|e| match e {
+                FetchError::Client(e) => Failure::Input(anyhow!("{e}")),
+                FetchError::Unreachable(e) => Failure::Unreachable(anyhow!("--jwks {arg}: {e}")),
+            })?
     } else {
         std::fs::read(arg).with_context(|| format!("reading JWKS file {arg}"))?
     };
