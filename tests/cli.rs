@@ -708,9 +708,9 @@ fn too_many_unjudged_attack_cases_exit_7() {
 /// is skipped with its reason, and a flawed backend is still caught.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_starts_from_a_token_alone() {
+    use authprobe::deployment::http::{Http, HttpOptions};
     use authprobe::deployment::mock::{Flaw, MockDeployment};
-    use authprobe::run::http::{Http, HttpOptions};
-    use authprobe::run::session::{bootstrap, Credentials};
+    use authprobe::deployment::session::{bootstrap, Credentials};
     // The compliant mock; one that accepts alg none; and the compliant mock held to another
     // audience than its tokens carry (`--audience`: what the backend should demand).
     let runs = [

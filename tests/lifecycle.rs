@@ -4,13 +4,13 @@
 //! numbers and their bounds into the reports and gates like `audit`; profiles take a
 //! `[lifecycle]` table.
 
+use authprobe::deployment::http::{Http, HttpOptions};
 use authprobe::deployment::mock::{Flaw, MockDeployment, KEY_CACHE_COOLDOWN, KEY_CACHE_MAX_AGE};
 use authprobe::deployment::profile::TargetProfile;
 use authprobe::judge::{Cause, Severity};
 use authprobe::lifecycle::control::IssuerControl;
 use authprobe::lifecycle::policy::{LifecyclePolicy, LifecycleSection};
 use authprobe::lifecycle::{self, Backend, Kind, LifecycleRun, Measurement, Verdict};
-use authprobe::run::http::{Http, HttpOptions};
 use serde_json::Value;
 use std::process::Command;
 use std::time::Duration;

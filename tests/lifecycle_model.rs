@@ -11,6 +11,7 @@
 //! cooldowns without waiting for them.
 
 use authprobe::algorithm::{Algorithm, KeyFamily};
+use authprobe::deployment::http::{Http, HttpOptions};
 use authprobe::deployment::mock::key_cache::CacheClock;
 use authprobe::deployment::mock::{Flaw, MockDeployment, MockOptions};
 use authprobe::deployment::Endpoints;
@@ -19,7 +20,6 @@ use authprobe::lifecycle::control::{IssuerControl, KeySetMode};
 use authprobe::lifecycle::keys::made_up_kid_token;
 use authprobe::lifecycle::model::{Answer, CacheModel, IssuerModel};
 use authprobe::lifecycle::Backend;
-use authprobe::run::http::{Http, HttpOptions};
 use authprobe::sign::SigningKey;
 use authprobe::token::Token;
 use proptest::prelude::*;

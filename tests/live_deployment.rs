@@ -2,11 +2,11 @@
 //! These tests need the lab running (`deploy/install.sh && deploy/start.sh`); `.ci/run` starts it,
 //! runs them with `--ignored`, and stops it. Plain `cargo test` lists them as ignored.
 
+use authprobe::deployment::http::{Http, HttpOptions, Outgoing};
 use authprobe::deployment::profile::TargetProfile;
+use authprobe::deployment::session::{bootstrap, Credentials};
 use authprobe::deployment::Endpoints;
 use authprobe::report::{FindingKind, Outcome, RunReport};
-use authprobe::run::http::{Http, HttpOptions, Outgoing};
-use authprobe::run::session::{bootstrap, Credentials};
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
 use authprobe::sign::SigningKey;
 use authprobe::Token;

@@ -4,13 +4,13 @@
 
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
+use authprobe::deployment::http::{Http, HttpOptions, Outgoing};
 use authprobe::deployment::mock::Flaw;
 use authprobe::deployment::profile::{OpenApiSection, TargetProfile};
+use authprobe::deployment::session::Credentials;
 use authprobe::judge::Severity;
 use authprobe::report::suppress::Suppressions;
 use authprobe::report::{self, Gate, RunReport};
-use authprobe::run::http::{Http, HttpOptions, Outgoing};
-use authprobe::run::session::Credentials;
 use authprobe::run::TargetSpec;
 use authprobe::sign::SigningKey;
 use clap::Args;

@@ -4,9 +4,9 @@
 use super::deployment::{DeploymentArgs, FetchError, GateArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
+use authprobe::deployment::http::HttpOptions;
 use authprobe::deployment::mock::MockDeployment;
 use authprobe::differential::{self, Budget, Control, FuzzConfig, FuzzOutcome, FuzzTarget};
-use authprobe::run::http::HttpOptions;
 use authprobe::run::TargetSpec;
 use clap::Args;
 use serde_json::Value;

@@ -6,6 +6,7 @@
 use super::deployment::{GateArgs, OutputArgs, TransportArgs};
 use super::{Failure, Status};
 use anyhow::{anyhow, Context as _};
+use authprobe::deployment::http::Http;
 use authprobe::deployment::mock::{Flaw, MockDeployment};
 use authprobe::deployment::profile::TargetProfile;
 use authprobe::deployment::Endpoints;
@@ -14,7 +15,6 @@ use authprobe::lifecycle::control::IssuerControl;
 use authprobe::lifecycle::policy::{LifecyclePolicy, LifecycleSection};
 use authprobe::lifecycle::{self, Backend, Kind, LifecycleRun, Measurement, Verdict};
 use authprobe::report::{RunReport, TargetInfo};
-use authprobe::run::http::Http;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

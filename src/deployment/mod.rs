@@ -1,11 +1,19 @@
 //! Deployments under audit: the embedded [`mock`] and live ones given by URL, described by the
 //! same [`Endpoints`] so the runner treats them alike (it always speaks HTTP).
+//!
+//! This layer is the one way the harness talks to a deployment, for the audit runner, the
+//! fuzzer and the lifecycle measurements alike: one HTTP client ([`http::Http`]), one session
+//! bootstrap ([`session::bootstrap`]), one token-placement renderer
+//! ([`placement::Carrier`]) and one out-of-band listener ([`oob`]).
 
 pub mod endpoint;
+pub mod http;
 pub mod mock;
+pub mod oob;
 pub mod openapi;
 pub mod placement;
 pub mod profile;
+pub mod session;
 
 /// Where a deployment's servers are.
 #[derive(Debug, Clone, PartialEq, Eq)]

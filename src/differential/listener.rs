@@ -1,7 +1,7 @@
 //! The fuzzer's own out-of-band listener on 127.0.0.1: it serves the attacker key set and
 //! certificate at the URLs generated tokens name (`/oob/fz/<nonce>/jwks.json`, `…/cert.pem`) and
 //! remembers which nonces were fetched, in O(1) per check (the run's listener for catalogue
-//! tokens, [`crate::dangerous::forge::oob::OobServer`], keeps every request and is read only at the end).
+//! tokens, [`crate::deployment::oob::OobServer`], keeps every request and is read only at the end).
 
 use crate::dangerous::forge::AttackerKeys;
 use crate::deployment::mock::server::Server;

@@ -25,14 +25,14 @@ pub use mutate::{Draft, Edit, Generator, Material, MaterialInput, OriginOp, Rend
 pub use oracle::{Answer, Class, Comparison, Head, Oracle, Reference};
 
 use crate::algorithm::Algorithm;
-use crate::dangerous::forge::oob::OobServer;
 use crate::dangerous::forge::{AttackerKeys, Severity};
+use crate::deployment::http::{ClientError, Http, HttpOptions, Incoming, Outgoing, TransportError};
+use crate::deployment::oob::OobServer;
 use crate::deployment::placement::{Carrier, Parts};
 use crate::deployment::profile::{ContractSection, PolicySection, TokenPlacement};
+use crate::deployment::session::{self, Credentials, SessionError};
 use crate::jwk::KeySet;
 use crate::report::{CaseResult, FindingKind, RunReport};
-use crate::run::http::{ClientError, Http, HttpOptions, Incoming, Outgoing, TransportError};
-use crate::run::session::{self, Credentials, SessionError};
 use crate::run::TargetSpec;
 use crate::sign::SigningKey;
 use crate::token::Token;

@@ -613,7 +613,7 @@ pub struct MaterialInput<'a> {
     pub issuer_key: Option<SigningKey>,
     pub attacker: AttackerKeys,
     pub oob_base: String,
-    /// The listener catalogue tokens name (the run's [`crate::dangerous::forge::oob::OobServer`]).
+    /// The listener catalogue tokens name (the run's [`crate::deployment::oob::OobServer`]).
     pub catalogue_oob_base: String,
     pub shape: Shape,
     /// Seed the generator with the attack catalogue's tokens.

@@ -7,10 +7,10 @@ use super::mutate::Rendered;
 use crate::contract::challenge::{self as challenges, Strictness};
 use crate::contract::cors::{self as cors_rules, CorsRequest};
 use crate::contract::ErrorCode;
+use crate::deployment::http::Incoming;
 use crate::deployment::profile::ContractSection;
 pub use crate::judge::reference::{Oracle, Prepared, Reference};
 use crate::judge::Cause;
-use crate::run::http::Incoming;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -7,10 +7,10 @@ use super::oracle::Reference;
 use super::{Budget, DiffFinding, StatsSnapshot};
 use crate::base64url;
 use crate::dangerous::forge::Severity;
+use crate::deployment::http::{Incoming, Outgoing};
 use crate::report::{
     CaseResult, Finding, Observed, Outcome, RequestRecord, RunReport, SuiteResult, TargetInfo,
 };
-use crate::run::http::{Incoming, Outgoing};
 use crate::run::redact;
 use std::time::Duration;
 

@@ -3,9 +3,9 @@
 //! session, sign out, revoke every session, change the password (revoking the other sessions),
 //! and, as an admin, ban a user (`/admin/ban-user`, Better Auth's admin plugin).
 
+use crate::deployment::http::{Http, Incoming, Outgoing};
+use crate::deployment::session::{self, Credentials, Session, SessionError};
 use crate::deployment::Endpoints;
-use crate::run::http::{Http, Incoming, Outgoing};
-use crate::run::session::{self, Credentials, Session, SessionError};
 use serde_json::{json, Value};
 
 /// A signed-in throwaway user.

@@ -5,7 +5,7 @@
 //! rotates through Better Auth's adapter, or a count of `/jwks` lines in the proxy's access log).
 
 use super::policy::LifecycleSection;
-use crate::run::http::{Http, Outgoing, TransportError};
+use crate::deployment::http::{Http, Outgoing, TransportError};
 use serde_json::Value;
 
 /// One operation of the control plane.

@@ -16,8 +16,8 @@
 use super::control::{ControlError, ControlOp, KeySetMode};
 use super::{account::Account, secs, Backend, Kind, LifecycleRun, Measurement, Unit, Verdict};
 use crate::algorithm::Algorithm;
+use crate::deployment::http::TransportError;
 use crate::judge::Cause;
-use crate::run::http::TransportError;
 use crate::sign::SigningKey;
 use crate::token::Token;
 use futures::future::join_all;

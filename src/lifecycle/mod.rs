@@ -23,9 +23,9 @@ pub mod model;
 pub mod policy;
 pub mod revocation;
 
+use crate::deployment::http::{Http, Incoming, Outgoing, TransportError};
 use crate::deployment::Endpoints;
 use crate::judge::Cause;
-use crate::run::http::{Http, Incoming, Outgoing, TransportError};
 use control::IssuerControl;
 use policy::LifecyclePolicy;
 use serde::{Deserialize, Serialize};

@@ -6,8 +6,8 @@
 //! findings.md. Server errors, leaked secrets and internals, reflected values and fetched
 //! attacker URLs are findings of every request.
 
-use super::http::Incoming;
 use super::plan::Item;
+use crate::deployment::http::Incoming;
 use crate::deployment::profile::ContractSection;
 use crate::judge::{Cause, Confidence, Oracle, Reference};
 use crate::report::{Finding, FindingKind};

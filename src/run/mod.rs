@@ -4,21 +4,19 @@
 //! target dies half-way.
 
 pub mod builtin;
-pub mod http;
 pub mod judge;
 pub mod plan;
 pub mod redact;
-pub mod session;
 
-use self::http::{Http, HttpOptions, Incoming, Outgoing, TransportError};
 use self::judge::Evidence;
 use self::plan::Item;
-use self::session::{Credentials, Session};
-use crate::dangerous::forge::oob::OobServer;
 use crate::dangerous::forge::{AttackerKeys, Severity};
 use crate::deployment::endpoint::Endpoint;
+use crate::deployment::http::{self, Http, HttpOptions, Incoming, Outgoing, TransportError};
+use crate::deployment::oob::OobServer;
 use crate::deployment::placement::{Carrier, Parts};
 use crate::deployment::profile::{ContractSection, PolicySection, TokenPlacement};
+use crate::deployment::session::{self, Credentials, Session};
 use crate::deployment::Endpoints;
 use crate::judge::FlawClass;
 use crate::report::{
@@ -451,7 +449,7 @@ struct Shared {
     /// Captures of auth-server-only flows, per auth server, user and suite.
     flows: tokio::sync::Mutex<BTreeMap<String, std::sync::Arc<tokio::sync::OnceCell<FlowResult>>>>,
     /// The out-of-band listener at `--listen`, shared by every target (none: one each).
-    oob_hub: Option<crate::dangerous::forge::oob::OobHub>,
+    oob_hub: Option<crate::deployment::oob::OobHub>,
 }
 
 /// Whether a suite's flows succeeded, the variables they captured, and their notes.
@@ -464,7 +462,7 @@ impl Shared {
     async fn new(config: &RunConfig) -> Result<Shared, AuditError> {
         let oob_hub = match config.oob_listen {
             Some(addr) => Some(
-                crate::dangerous::forge::oob::OobHub::start(addr, config.oob_callback.as_deref())
+                crate::deployment::oob::OobHub::start(addr, config.oob_callback.as_deref())
                     .await
                     .map_err(|e| AuditError::Listener(e.to_string()))?,
             ),

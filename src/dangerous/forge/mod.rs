@@ -14,7 +14,6 @@ pub mod crack;
 pub mod edit;
 pub mod encodings;
 pub mod keys;
-pub mod oob;
 pub mod raw_json;
 pub mod sample;
 

@@ -454,7 +454,7 @@ fn d07(input: &ForgeInput<'_>, out: &mut Out) {
     }
 }
 
-/// Served-document shapes of the listener (see forge::oob).
+/// Served-document shapes of the listener (see deployment::oob).
 pub(crate) const JKU_SHAPES: [&str; 7] = [
     "single-jwk",
     "empty-keys",

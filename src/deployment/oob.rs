@@ -8,7 +8,7 @@
 //! user says (`--listen ADDR:PORT`) and forged tokens name the public URL that reaches it
 //! (`--callback-url`, e.g. a tunnel); targets sharing the hub are told apart by a path prefix.
 
-use super::keys::AttackerKeys;
+use crate::dangerous::forge::AttackerKeys;
 use crate::deployment::mock::server::Server;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
