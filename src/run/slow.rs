@@ -1,0 +1,29 @@
+//! Denial of service by slow answers (findings.md §7, `AP-DOS-SLOW`): the threshold a case's
+//! answer time is judged against.
+
+use super::*;
+
+/// An attack case's answer at least this many times the target's median answer time …
+pub const SLOW_FACTOR: u64 = 10;
+/// … and at least this long is a denial-of-service finding (findings.md §7, `AP-DOS-SLOW`), if
+/// it is that slow again when re-sent alone.
+pub const SLOW_FLOOR: Duration = Duration::from_secs(1);
+/// How many slow cases are re-sent at once.
+pub(super) const SLOW_RECHECKS_AT_ONCE: usize = 8;
+
+/// The threshold of a slow answer for these results: [`SLOW_FACTOR`] × the median answer time
+/// of every answered case, and at least [`SLOW_FLOOR`]; with the median.
+pub(super) fn slow_threshold(suites: &[SuiteResult]) -> Option<(Duration, Duration)> {
+    let mut answered: Vec<u64> = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .filter(|c| c.observed.is_some())
+        .map(|c| c.duration_ms)
+        .collect();
+    if answered.is_empty() {
+        return None;
+    }
+    answered.sort_unstable();
+    let median = Duration::from_millis(answered[answered.len() / 2]);
+    Some(((median * SLOW_FACTOR as u32).max(SLOW_FLOOR), median))
+}
