@@ -64,6 +64,8 @@ pub mod run;
 pub mod scenario;
 pub mod sign;
 pub mod strict_json;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 pub mod validate;
 

@@ -7,7 +7,6 @@ use anyhow::{anyhow, Context as _};
 use authprobe::deployment::http::{Http, HttpOptions, Outgoing};
 use authprobe::deployment::mock::Flaw;
 use authprobe::deployment::profile::{OpenApiSection, TargetProfile};
-use authprobe::deployment::session::Credentials;
 use authprobe::judge::Severity;
 use authprobe::report::suppress::Suppressions;
 use authprobe::report::{self, Gate, RunReport};
@@ -121,52 +120,28 @@ impl DeploymentArgs {
             .collect::<Result<Vec<_>, _>>()?;
         let mut specs = Vec::new();
         for profile in &profiles {
-            let credentials = match (
-                &profile.credentials.email_env,
-                &profile.credentials.password_env,
-            ) {
-                (Some(email), Some(password)) => Some(Credentials {
-                    name: "authprobe".into(),
-                    email: std::env::var(email)
-                        .map_err(|_| anyhow!("credentials.email_env: ${email} is not set"))?,
-                    password: std::env::var(password)
-                        .map_err(|_| anyhow!("credentials.password_env: ${password} is not set"))?,
-                    sign_up: profile.credentials.sign_up,
-                }),
-                _ => None,
-            };
+            let credentials = profile
+                .credentials_from_env()
+                .map_err(|e| Failure::Input(anyhow!("{e}")))?;
             for t in profile.targets() {
-                let mut endpoints = t.endpoints;
+                let openapi = t.openapi.clone();
+                let mut spec = TargetSpec::from_profile_target(
+                    t,
+                    credentials.clone(),
+                    profile.target.auth_rate_limiting,
+                );
                 if let Some(url) = &self.backend_url {
-                    endpoints.backend = url.clone();
+                    spec.endpoints.backend = url.clone();
                 }
                 if let Some(url) = &self.auth_url {
-                    endpoints.auth = Some(url.clone());
+                    spec.endpoints.auth = Some(url.clone());
                 }
-                specs.push((
-                    TargetSpec {
-                        name: t.name,
-                        kind: "live".into(),
-                        variant: None,
-                        endpoints,
-                        issuer_keys: issuer_keys
-                            .iter()
-                            .filter_map(SigningKey::try_clone)
-                            .collect(),
-                        token: token.clone(),
-                        credentials: credentials.clone(),
-                        placement: t.token,
-                        contract: t.contract,
-                        auth_rate_limiting: profile.target.auth_rate_limiting,
-                        policy: t.policy,
-                        jwks: None,
-                        auth_server_audited_by: None,
-                        protected: t.protected,
-                        setup_notes: Vec::new(),
-                        endpoint_group: None,
-                    },
-                    t.openapi,
-                ));
+                spec.issuer_keys = issuer_keys
+                    .iter()
+                    .filter_map(SigningKey::try_clone)
+                    .collect();
+                spec.token = token.clone();
+                specs.push((spec, openapi));
             }
         }
         let mut names = std::collections::BTreeSet::new();

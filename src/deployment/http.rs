@@ -1,7 +1,10 @@
 //! The runner's HTTP client: reqwest over rustls (system roots, an extra CA, or a loudly warned
 //! `--insecure`), an optional proxy (Burp, ZAP), no redirects followed, a per-request timeout,
-//! capped response bodies, and an optional global request rate.
+//! capped response bodies, and an optional global request rate. A deployment served inside this
+//! process ([`InProcess`], used by `authprobe::testing`) is reached through the same client,
+//! without a socket.
 
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -22,6 +25,47 @@ pub struct HttpOptions {
     pub proxy: Option<String>,
     /// Headers added to every request (e.g. a WAF bypass token the target's owner gave you).
     pub extra_headers: Vec<(String, String)>,
+    /// Origins answered inside this process instead of over the network.
+    pub in_process: InProcessRoutes,
+}
+
+/// A deployment answered inside this process: each request the runner would send over HTTP is
+/// handed to [`InProcess::handle`] instead (headers with lower-case names, the full URL).
+pub trait InProcess: Send + Sync {
+    /// The answer to one request, or why it could not be made (e.g. a header the handler's
+    /// HTTP types refuse, as a client library would). A panic while answering is an answer
+    /// too: the client turns it into a `500`, as a crashed server's proxy would.
+    fn handle(
+        &self,
+        request: Outgoing,
+    ) -> futures::future::BoxFuture<'static, Result<Incoming, TransportError>>;
+}
+
+/// The origins (`scheme://host:port`) served by in-process handlers.
+#[derive(Clone, Default)]
+pub struct InProcessRoutes(Vec<(String, Arc<dyn InProcess>)>);
+
+impl InProcessRoutes {
+    /// Serves `origin` (e.g. `http://in-process.invalid`) with `handler`.
+    pub fn add(&mut self, origin: impl Into<String>, handler: Arc<dyn InProcess>) {
+        let origin = origin.into().trim_end_matches('/').to_owned();
+        self.0.push((origin, handler));
+    }
+
+    fn route(&self, url: &str) -> Option<&Arc<dyn InProcess>> {
+        self.0.iter().find_map(|(origin, handler)| {
+            let rest = url.strip_prefix(origin.as_str())?;
+            (rest.is_empty() || rest.starts_with(['/', '?', '#'])).then_some(handler)
+        })
+    }
+}
+
+impl std::fmt::Debug for InProcessRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(origin, _)| origin))
+            .finish()
+    }
 }
 
 impl Default for HttpOptions {
@@ -34,6 +78,7 @@ impl Default for HttpOptions {
             insecure: false,
             proxy: None,
             extra_headers: Vec::new(),
+            in_process: InProcessRoutes::default(),
         }
     }
 }
@@ -174,6 +219,9 @@ impl Http {
     /// Sends one request. Redirects are returned, not followed.
     pub async fn send(&self, out: &Outgoing) -> Result<Incoming, TransportError> {
         self.pace().await;
+        if let Some(handler) = self.options.in_process.route(&out.url) {
+            return self.send_in_process(handler, out).await;
+        }
         let method = reqwest::Method::from_bytes(out.method.as_bytes())
             .map_err(|_| TransportError::Build(format!("method {:?}", out.method)))?;
         let mut request = self.client.request(method, &out.url);
@@ -210,6 +258,40 @@ impl Http {
             body,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// One request to an in-process handler, under the same timeout and body cap as the network.
+    async fn send_in_process(
+        &self,
+        handler: &Arc<dyn InProcess>,
+        out: &Outgoing,
+    ) -> Result<Incoming, TransportError> {
+        let mut request = out.clone();
+        request.headers = self
+            .options
+            .extra_headers
+            .iter()
+            .chain(&out.headers)
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        let started = std::time::Instant::now();
+        let mut answer = tokio::spawn(handler.handle(request));
+        let mut incoming = match tokio::time::timeout(self.options.timeout, &mut answer).await {
+            Err(_) => {
+                answer.abort();
+                return Err(TransportError::Timeout(self.options.timeout));
+            }
+            Ok(Ok(answer)) => answer?,
+            Ok(Err(e)) => Incoming {
+                status: 500,
+                headers: vec![("content-type".into(), "text/plain".into())],
+                body: format!("the in-process handler failed: {e}").into_bytes(),
+                elapsed: Duration::ZERO,
+            },
+        };
+        incoming.body.truncate(self.options.max_body_bytes);
+        incoming.elapsed = started.elapsed();
+        Ok(incoming)
     }
 
     fn classify(&self, e: reqwest::Error) -> TransportError {

@@ -254,9 +254,34 @@ pub enum ProfileError {
     },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("credentials.{field}: ${var} is not set")]
+    MissingEnv { field: &'static str, var: String },
 }
 
 impl TargetProfile {
+    /// The user the profile signs in as, read from the environment variables it names (none:
+    /// the runner signs up a throwaway user).
+    pub fn credentials_from_env(
+        &self,
+    ) -> Result<Option<super::session::Credentials>, ProfileError> {
+        let c = &self.credentials;
+        let (Some(email), Some(password)) = (&c.email_env, &c.password_env) else {
+            return Ok(None);
+        };
+        let read = |field: &'static str, var: &String| {
+            std::env::var(var).map_err(|_| ProfileError::MissingEnv {
+                field,
+                var: var.clone(),
+            })
+        };
+        Ok(Some(super::session::Credentials {
+            name: "authprobe".into(),
+            email: read("email_env", email)?,
+            password: read("password_env", password)?,
+            sign_up: c.sign_up,
+        }))
+    }
+
     /// The deployment's URLs as the runner uses them.
     pub fn endpoints(&self) -> super::Endpoints {
         let t = &self.target;

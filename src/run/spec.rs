@@ -1,6 +1,7 @@
 //! What is audited ([`TargetSpec`]) and everything its cases are built from ([`Context`]).
 
 use super::*;
+use crate::deployment::profile::{ProfileError, ProfileTarget, TargetProfile};
 
 /// What is audited.
 pub struct TargetSpec {
@@ -66,6 +67,41 @@ impl TargetSpec {
             setup_notes: Vec::new(),
             endpoint_group: None,
         }
+    }
+
+    /// A live target of a profile (one of [`TargetProfile::targets`]), signing in as
+    /// `credentials` (none: a throwaway user); black-box until issuer keys are added.
+    pub fn from_profile_target(
+        target: ProfileTarget,
+        credentials: Option<Credentials>,
+        auth_rate_limiting: bool,
+    ) -> TargetSpec {
+        TargetSpec {
+            placement: target.token,
+            contract: target.contract,
+            policy: target.policy,
+            protected: target.protected,
+            credentials,
+            auth_rate_limiting,
+            ..TargetSpec::new(target.name, "live", target.endpoints)
+        }
+    }
+
+    /// Every target a profile names, with the credentials it names read from the environment.
+    /// Its `[openapi]` sections are not expanded here (the command line fetches them).
+    pub fn all_from_profile(profile: &TargetProfile) -> Result<Vec<TargetSpec>, ProfileError> {
+        let credentials = profile.credentials_from_env()?;
+        Ok(profile
+            .targets()
+            .into_iter()
+            .map(|t| {
+                TargetSpec::from_profile_target(
+                    t,
+                    credentials.clone(),
+                    profile.target.auth_rate_limiting,
+                )
+            })
+            .collect())
     }
 
     /// The embedded mock deployment as a white-box target (the harness holds its issuer key).
