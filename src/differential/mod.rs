@@ -30,7 +30,6 @@ pub mod mutate;
 pub mod oracle;
 mod outcome;
 mod report;
-pub mod rng;
 mod setup;
 mod shrink;
 

@@ -9,8 +9,9 @@ use super::findings::Store;
 use super::mutate::{Generator, Material, MaterialInput, Shape};
 use super::oracle::Oracle;
 use super::outcome::Control;
-use super::{listener, report, rng, unix_now};
+use super::{listener, report, unix_now};
 use crate::algorithm::Algorithm;
+use crate::dangerous::forge::rng::Rng;
 use crate::dangerous::forge::AttackerKeys;
 use crate::deployment::http::{ClientError, Http};
 use crate::deployment::oob::OobServer;
@@ -96,7 +97,7 @@ pub fn random_seed() -> u64 {
 /// EdDSA/HS tokens are reproducible); the others are fresh.
 pub fn attacker_keys(seed: u64) -> Result<AttackerKeys, FuzzError> {
     let mut keys = AttackerKeys::generate().map_err(|e| FuzzError::Keys(e.to_string()))?;
-    let mut rng = rng::Rng::new(seed ^ 0xA77A_C4E2_5EED_0001);
+    let mut rng = Rng::new(seed ^ 0xA77A_C4E2_5EED_0001);
     let mut ed = [0u8; 32];
     ed.copy_from_slice(&rng.bytes(32));
     keys.ed25519 = SigningKey::ed25519_from_seed(ed);

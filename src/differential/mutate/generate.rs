@@ -11,7 +11,7 @@ use super::edit::{
 use super::json_literal::{nested, q};
 use super::material::{Material, Shape};
 use crate::dangerous::forge::encodings::Encoding;
-use crate::differential::rng::Rng;
+use crate::dangerous::forge::rng::Rng;
 use std::sync::Arc;
 
 /// Salt of the envelope's random stream (kept apart from the token edits' stream).

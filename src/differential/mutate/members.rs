@@ -6,7 +6,7 @@ use super::edit::{Edit, Json, MemberOp, Part};
 use super::generate::Generator;
 use super::json_literal::{chop, escaped_first, nested, q};
 use super::render::public_jwk_text;
-use crate::differential::rng::Rng;
+use crate::dangerous::forge::rng::Rng;
 use serde_json::Value;
 
 impl Generator {

@@ -3,7 +3,7 @@
 //! whole-text changes of the header or payload JSON that keep or break its meaning.
 
 use super::edit::{Draft, Edit, EncOp, JsonOp, SigEdit, StructOp};
-use crate::differential::rng::Rng;
+use crate::dangerous::forge::rng::Rng;
 use std::fmt::Write as _;
 
 pub(super) fn sig_edits(draft: &Draft, sig: &mut Vec<u8>) {
