@@ -37,6 +37,15 @@ pub enum KeyFamily {
     Hmac,
 }
 
+/// ℓ, the order of Ed25519's prime-order subgroup (RFC 8032 §5.1:
+/// 2^252 + 27742317777372353535851937790883648493), little-endian as Ed25519 writes scalars. A
+/// signature's S must be below it (RFC 8032 §5.1.7); S + ℓ is the same scalar written
+/// non-canonically, the malleable twin of a signature that attacks and tests build.
+pub const ED25519_GROUP_ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
 /// NIST curves used by ES256/384/512.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Curve {
@@ -181,5 +190,20 @@ mod tests {
         for bad in ["none", "None", "eddsa", " EdDSA", "EdDSA\0", "HS1", ""] {
             assert_eq!(Algorithm::from_name(bad), None, "{bad:?}");
         }
+    }
+
+    /// Checked against curve25519-dalek's scalar field rather than against another copy of the
+    /// bytes: ℓ reduces to zero, and it is the smallest encoding that is not canonical.
+    #[test]
+    fn the_ed25519_group_order_is_the_scalar_fields_modulus() {
+        use curve25519_dalek::Scalar;
+        let ell = ED25519_GROUP_ORDER;
+        assert_eq!(Scalar::from_bytes_mod_order(ell), Scalar::ZERO);
+        assert!(bool::from(Scalar::from_canonical_bytes(ell).is_none()));
+        let mut below = ell;
+        below[0] -= 1;
+        let below = Scalar::from_canonical_bytes(below);
+        assert!(bool::from(below.is_some()));
+        assert_eq!(below.unwrap() + Scalar::ONE, Scalar::ZERO);
     }
 }

@@ -5,7 +5,7 @@
 use super::case::Case;
 use super::keys::{kid_of, Keys};
 use super::reader::{json_string, Reader};
-use authprobe::algorithm::{Algorithm, Curve, KeyFamily};
+use authprobe::algorithm::{Algorithm, Curve, KeyFamily, ED25519_GROUP_ORDER};
 use authprobe::base64url;
 use authprobe::sign::SigningKey;
 use serde_json::Value;
@@ -244,7 +244,7 @@ impl Mutation {
             Mutation::Ed25519AddL => {
                 if let Ok(mut sig) = base64url::decode(s.as_bytes()) {
                     if sig.len() == 64 {
-                        add_le(&mut sig[32..], &ED25519_L);
+                        add_le(&mut sig[32..], &ED25519_GROUP_ORDER);
                         bytes = format!("{h}.{p}.{}", base64url::encode(sig)).into_bytes();
                     }
                 }
@@ -312,12 +312,6 @@ fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
     }
     out
 }
-
-/// The Ed25519 group order L, little-endian.
-const ED25519_L: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
 
 /// a += b for little-endian numbers (S < L, so S + L < 2^254 never overflows 32 bytes).
 fn add_le(a: &mut [u8], b: &[u8]) {

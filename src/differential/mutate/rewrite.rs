@@ -3,6 +3,7 @@
 //! whole-text changes of the header or payload JSON that keep or break its meaning.
 
 use super::edit::{Draft, Edit, EncOp, JsonOp, SigEdit, StructOp};
+use crate::algorithm::ED25519_GROUP_ORDER;
 use crate::dangerous::forge::rng::Rng;
 use std::fmt::Write as _;
 
@@ -68,15 +69,11 @@ fn der_len(out: &mut Vec<u8>, len: usize) {
 
 /// Adds the Ed25519 group order L to S (bytes 32..64, little-endian).
 fn add_ed25519_order(sig: &mut [u8]) {
-    const L: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
-        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-    ];
     if sig.len() != 64 {
         return;
     }
     let mut carry = 0u16;
-    for (i, l) in L.iter().enumerate() {
+    for (i, l) in ED25519_GROUP_ORDER.iter().enumerate() {
         let v = u16::from(sig[32 + i]) + u16::from(*l) + carry;
         sig[32 + i] = v as u8;
         carry = v >> 8;

@@ -2,7 +2,7 @@
 //! malleability and small-order points, degenerate RSA keys, weak HMAC secrets.
 
 use super::*;
-use crate::algorithm::{Algorithm, Curve};
+use crate::algorithm::{Algorithm, Curve, ED25519_GROUP_ORDER};
 use crate::dangerous::forge::encodings::der;
 use crate::dangerous::forge::Forger;
 use crate::sign::SigningKey;
@@ -282,17 +282,12 @@ fn e07(input: &ForgeInput<'_>, out: &mut Out) {
     );
 }
 
-/// ℓ, the Ed25519 group order, little-endian.
-const ELL: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
-
+/// S + ℓ (little-endian, 32 bytes).
 fn add_ell(s: &[u8]) -> Vec<u8> {
     let mut out = s.to_vec();
     let mut carry = 0u16;
     for i in 0..32 {
-        let sum = u16::from(out[i]) + u16::from(ELL[i]) + carry;
+        let sum = u16::from(out[i]) + u16::from(ED25519_GROUP_ORDER[i]) + carry;
         out[i] = sum as u8;
         carry = sum >> 8;
     }
@@ -320,7 +315,7 @@ fn e08(input: &ForgeInput<'_>, out: &mut Out) {
         return;
     }
     let high = [&sig[..32], &add_ell(&sig[32..])[..]].concat();
-    let with_ell = [&sig[..32], &ELL[..]].concat();
+    let with_ell = [&sig[..32], &ED25519_GROUP_ORDER[..]].concat();
     for (label, s) in [
         ("S + ℓ (same scalar, non-canonical)", high),
         ("S = ℓ", with_ell),
