@@ -5,7 +5,7 @@
 use super::case::Case;
 use super::keys::{kid_of, Keys};
 use super::reader::{json_string, Reader};
-use authprobe::algorithm::{Algorithm, Curve, KeyFamily, ED25519_GROUP_ORDER};
+use authprobe::algorithm::{Algorithm, KeyFamily, ED25519_GROUP_ORDER};
 use authprobe::base64url;
 use authprobe::sign::SigningKey;
 use serde_json::Value;
@@ -233,9 +233,9 @@ impl Mutation {
                 if let (KeyFamily::Ec(curve), Ok(mut sig)) =
                     (case.alg.key_family(), base64url::decode(s.as_bytes()))
                 {
-                    let n = curve_order(curve);
+                    let n = curve.group_order();
                     if sig.len() == 2 * n.len() {
-                        let neg = sub_be(&n, &sig[n.len()..]);
+                        let neg = sub_be(n, &sig[n.len()..]);
                         sig[n.len()..].copy_from_slice(&neg);
                         bytes = format!("{h}.{p}.{}", base64url::encode(sig)).into_bytes();
                     }
@@ -276,25 +276,6 @@ fn change_unused_bits(last: char, len: usize, delta: u8) -> char {
     let value = value as u8;
     let changed = (value & !mask) | ((value + delta) & mask);
     char::from(ALPHABET[usize::from(changed)])
-}
-
-/// The orders of the NIST curves, big-endian, as long as a signature's `r` or `s`.
-fn curve_order(curve: Curve) -> Vec<u8> {
-    let hex = match curve {
-        Curve::P256 => "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
-        Curve::P384 => concat!(
-            "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf",
-            "581a0db248b0a77aecec196accc52973"
-        ),
-        Curve::P521 => concat!(
-            "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-            "fffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409"
-        ),
-    };
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// a − b for big-endian numbers of equal length (a ≥ b).

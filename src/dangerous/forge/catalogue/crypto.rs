@@ -62,19 +62,6 @@ const ECDSA: [(Algorithm, Curve); 3] = [
     (Algorithm::ES512, Curve::P521),
 ];
 
-/// The group order n of each curve, big-endian, coordinate length.
-fn order(curve: Curve) -> Vec<u8> {
-    let hex = match curve {
-        Curve::P256 => "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551",
-        Curve::P384 => "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973",
-        Curve::P521 => "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
-    };
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-        .collect()
-}
-
 fn add_small(a: &[u8], k: u8) -> Vec<u8> {
     let mut out = a.to_vec();
     let mut carry = u16::from(k);
@@ -168,7 +155,7 @@ fn e03(input: &ForgeInput<'_>, out: &mut Out) {
     let f = Forger::new(input.base);
     for (alg, curve) in ECDSA {
         let len = curve.coordinate_len();
-        let n = order(curve);
+        let n = curve.group_order().to_vec();
         let one = scalar(len, 1);
         let (r, s) = base_rs(input, curve);
         for (label, rr, ss) in [
@@ -203,7 +190,7 @@ fn e04(input: &ForgeInput<'_>, out: &mut Out) {
             continue;
         }
         let (r, s) = base_rs(input, curve);
-        let high = sub_be(&order(curve), &s);
+        let high = sub_be(curve.group_order(), &s);
         out.push(
             format!("{alg}, s replaced by n − s (still a valid signature)"),
             f.with_signature([r, high].concat()),
