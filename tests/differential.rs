@@ -644,7 +644,6 @@ fn sample_material(catalogue: bool, attacker_seed: u64) -> (Arc<Material>, Oracl
         issuer_key: Some(sample.key),
         attacker: differential::attacker_keys(attacker_seed).unwrap(),
         oob_base: "http://127.0.0.1:9".into(),
-        catalogue_oob_base: "http://127.0.0.1:9".into(),
         shape: Shape::Bearer,
         catalogue,
         now: common::NOW,

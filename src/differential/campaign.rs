@@ -11,7 +11,7 @@ use super::oracle::{Class, Oracle};
 use super::outcome::{Control, FuzzOutcome, Stats};
 use super::setup::{self, FuzzError, Prepared};
 use super::shrink::{shrink_loop, Candidate};
-use super::{listener, lock, oracle, report, unix_now};
+use super::{lock, oracle, report, unix_now};
 use crate::deployment::http::Http;
 use crate::deployment::oob::OobServer;
 use crate::deployment::profile::{ContractSection, TokenPlacement};
@@ -67,6 +67,7 @@ pub async fn fuzz(
     // Harness URLs named by catalogue tokens are only read now; generated ones were checked
     // after each answer (and count here only if no answer was caught fetching).
     let catalogue_fetches = shared.oob.requested_paths().await.len();
+    let generated_fetches = shared.oob.fetched_nonces();
     let mut findings = std::mem::take(&mut lock(&shared.store).findings);
     findings.sort_by(|a, b| {
         b.severity
@@ -96,7 +97,7 @@ pub async fn fuzz(
     {
         0
     } else {
-        catalogue_fetches + shared.listener.fetched_count()
+        catalogue_fetches + generated_fetches
     };
     let report = report::build(
         &info,
@@ -132,10 +133,9 @@ pub(super) struct Shared {
     pub(super) generator: Generator,
     pub(super) oracle: Oracle,
     pub(super) http: Http,
-    /// The listener catalogue tokens name (read once, at the end).
+    /// The out-of-band listener: the paths catalogue tokens name are read once, at the end; the
+    /// nonces generated tokens name are checked after every answer.
     pub(super) oob: OobServer,
-    /// The listener generated tokens name (checked after every answer).
-    pub(super) listener: listener::FetchListener,
     /// The protected URL.
     pub(super) url: String,
     pub(super) placement: TokenPlacement,

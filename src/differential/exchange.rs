@@ -222,7 +222,7 @@ impl Shared {
             }
         }
         for path in &rendered.oob_paths {
-            if self.listener.was_fetched(path) {
+            if self.oob.was_nonce_fetched(path) {
                 heads.push(Head {
                     class: Class::OobFetch,
                     cause: crate::judge::Cause::AttackerUrlFetched,

@@ -25,7 +25,6 @@ mod campaign;
 mod config;
 mod exchange;
 mod findings;
-mod listener;
 pub mod mutate;
 pub mod oracle;
 mod outcome;

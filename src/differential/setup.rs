@@ -9,7 +9,7 @@ use super::findings::Store;
 use super::mutate::{Generator, Material, MaterialInput, Shape};
 use super::oracle::Oracle;
 use super::outcome::Control;
-use super::{listener, report, unix_now};
+use super::{report, unix_now};
 use crate::algorithm::Algorithm;
 use crate::dangerous::forge::rng::Rng;
 use crate::dangerous::forge::AttackerKeys;
@@ -201,7 +201,6 @@ pub(super) async fn prepare(
     );
     let oob_kid_refs: Vec<&str> = oob_kids.iter().map(String::as_str).collect();
     let oob = OobServer::start(&attacker, &oob_kid_refs).await;
-    let listener = listener::FetchListener::start(&attacker, &oob_kid_refs).await;
 
     let mut secrets = Vec::new();
     if let Some(s) = &session {
@@ -228,8 +227,7 @@ pub(super) async fn prepare(
         keys: &keys,
         issuer_key,
         attacker,
-        oob_base: listener.base_url(),
-        catalogue_oob_base: oob.base_url(),
+        oob_base: oob.base_url(),
         shape: shape.clone(),
         catalogue: config.catalogue_seeds,
         now,
@@ -265,7 +263,6 @@ pub(super) async fn prepare(
         oracle,
         http,
         oob,
-        listener,
         url,
         placement: target.placement.clone(),
         shape,

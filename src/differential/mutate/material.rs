@@ -78,9 +78,9 @@ pub struct MaterialInput<'a> {
     pub keys: &'a KeySet,
     pub issuer_key: Option<SigningKey>,
     pub attacker: AttackerKeys,
+    /// The run's out-of-band listener ([`crate::deployment::oob::OobServer`]): catalogue tokens
+    /// name their own paths on it, generated ones [`crate::deployment::oob::nonce_path`]s.
     pub oob_base: String,
-    /// The listener catalogue tokens name (the run's [`crate::deployment::oob::OobServer`]).
-    pub catalogue_oob_base: String,
     pub shape: Shape,
     /// Seed the generator with the attack catalogue's tokens.
     pub catalogue: bool,
@@ -168,7 +168,7 @@ impl Material {
                 target_keys: input.published,
                 issuer_key: m.issuer_key.as_ref(),
                 attacker: &m.attacker,
-                oob_base: &input.catalogue_oob_base,
+                oob_base: &m.oob_base,
                 now: input.now,
             };
             let forged = crate::dangerous::forge::forge_all(&forge_input);

@@ -10,6 +10,7 @@ use crate::algorithm::Algorithm;
 use crate::base64url;
 use crate::dangerous::forge::encodings::Encoding;
 use crate::dangerous::forge::raw_json::RawObject;
+use crate::deployment::oob;
 use crate::sign::SigningKey;
 use serde_json::{Map, Value};
 
@@ -82,7 +83,7 @@ impl Material {
                     None => "[]".into(),
                 },
                 Json::Oob(name) => {
-                    let path = format!("/oob/fz/{nonce}/");
+                    let path = oob::nonce_path(nonce);
                     let url = format!("{}{path}{name}", self.oob_base.trim_end_matches('/'));
                     oob_paths.push(path);
                     serde_json::to_string(&url).unwrap_or_default()
