@@ -37,6 +37,15 @@ pub enum KeyFamily {
     Hmac,
 }
 
+/// ℓ, the order of Ed25519's prime-order subgroup (RFC 8032 §5.1:
+/// 2^252 + 27742317777372353535851937790883648493), little-endian as Ed25519 writes scalars. A
+/// signature's S must be below it (RFC 8032 §5.1.7); S + ℓ is the same scalar written
+/// non-canonically, the malleable twin of a signature that attacks and tests build.
+pub const ED25519_GROUP_ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
 /// NIST curves used by ES256/384/512.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Curve {
@@ -71,7 +80,36 @@ impl Curve {
             _ => None,
         }
     }
+
+    /// The order n of the curve's base point (SEC 2 §2.4–2.6, FIPS 186-5), big-endian and as
+    /// long as a coordinate: ECDSA's r and s must lie in 1..n (RFC 7518 §3.4), and s and n − s
+    /// are both valid, the malleability attacks and tests build on.
+    pub fn group_order(self) -> &'static [u8] {
+        match self {
+            Curve::P256 => &P256_ORDER,
+            Curve::P384 => &P384_ORDER,
+            Curve::P521 => &P521_ORDER,
+        }
+    }
 }
+
+// The base-point orders of [`Curve::group_order`].
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+const P384_ORDER: [u8; 48] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf,
+    0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
+];
+const P521_ORDER: [u8; 66] = [
+    0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xfa, 0x51, 0x86, 0x87, 0x83, 0xbf, 0x2f, 0x96, 0x6b, 0x7f, 0xcc, 0x01, 0x48, 0xf7, 0x09,
+    0xa5, 0xd0, 0x3b, 0xb5, 0xc9, 0xb8, 0x89, 0x9c, 0x47, 0xae, 0xbb, 0x6f, 0xb7, 0x1e, 0x91, 0x38,
+    0x64, 0x09,
+];
 
 impl Algorithm {
     /// Every algorithm, in a stable order.
@@ -181,5 +219,68 @@ mod tests {
         for bad in ["none", "None", "eddsa", " EdDSA", "EdDSA\0", "HS1", ""] {
             assert_eq!(Algorithm::from_name(bad), None, "{bad:?}");
         }
+    }
+
+    /// Checked against aws-lc's ECDSA rather than against another copy of the bytes: with s
+    /// replaced by n − s a signature still verifies, which holds only for the true order.
+    #[test]
+    fn the_nist_group_orders_make_the_other_valid_ecdsa_signature() {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair as _, UnparsedPublicKey};
+        let message = b"eyJhbGciOiJFUzI1NiJ9.e30";
+        for (curve, signing, verifying) in [
+            (
+                Curve::P256,
+                &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &sig::ECDSA_P256_SHA256_FIXED,
+            ),
+            (
+                Curve::P384,
+                &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+                &sig::ECDSA_P384_SHA384_FIXED,
+            ),
+            (
+                Curve::P521,
+                &sig::ECDSA_P521_SHA512_FIXED_SIGNING,
+                &sig::ECDSA_P521_SHA512_FIXED,
+            ),
+        ] {
+            let n = curve.group_order();
+            assert_eq!(n.len(), curve.coordinate_len(), "{curve:?}");
+            let pair = EcdsaKeyPair::generate(signing).unwrap();
+            let public = UnparsedPublicKey::new(verifying, pair.public_key().as_ref().to_vec());
+            let mut signature = pair
+                .sign(&SystemRandom::new(), message)
+                .unwrap()
+                .as_ref()
+                .to_vec();
+            let len = n.len();
+            let mut borrow = 0i16;
+            for i in (0..len).rev() {
+                let mut d = i16::from(n[i]) - i16::from(signature[len + i]) - borrow;
+                borrow = i16::from(d < 0);
+                if d < 0 {
+                    d += 256;
+                }
+                signature[len + i] = d as u8;
+            }
+            assert_eq!(borrow, 0);
+            assert!(public.verify(message, &signature).is_ok(), "{curve:?}");
+        }
+    }
+
+    /// Checked against curve25519-dalek's scalar field rather than against another copy of the
+    /// bytes: ℓ reduces to zero, and it is the smallest encoding that is not canonical.
+    #[test]
+    fn the_ed25519_group_order_is_the_scalar_fields_modulus() {
+        use curve25519_dalek::Scalar;
+        let ell = ED25519_GROUP_ORDER;
+        assert_eq!(Scalar::from_bytes_mod_order(ell), Scalar::ZERO);
+        assert!(bool::from(Scalar::from_canonical_bytes(ell).is_none()));
+        let mut below = ell;
+        below[0] -= 1;
+        let below = Scalar::from_canonical_bytes(below);
+        assert!(bool::from(below.is_some()));
+        assert_eq!(below.unwrap() + Scalar::ONE, Scalar::ZERO);
     }
 }

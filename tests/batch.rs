@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{fixture_path, Sample, ISSUER, NOW};
+use common::{authprobe, fixture_path, Sample, ISSUER, NOW};
 use serde_json::{json, Value};
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 fn batch(input_arg: &str, extra: &[&str], stdin: &str) -> Output {
     batch_at(NOW, input_arg, extra, stdin)
@@ -16,31 +15,21 @@ fn batch(input_arg: &str, extra: &[&str], stdin: &str) -> Output {
 fn batch_at(now: i64, input_arg: &str, extra: &[&str], stdin: &str) -> Output {
     let jwks = fixture_path("better-auth/jwks.json");
     let now = now.to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args([
-            "validate",
-            "--batch",
-            "--jwks",
-            jwks.to_str().unwrap(),
-            "--issuer",
-            ISSUER,
-            "--audience",
-            ISSUER,
-            "--now",
-            &now,
-        ])
-        .args(extra)
-        .arg(input_arg)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the authprobe binary runs");
-    let mut pipe = child.stdin.take().unwrap();
-    // The binary may exit before reading (bad arguments, unusable key set): ignore EPIPE.
-    let _ = pipe.write_all(stdin.as_bytes());
-    drop(pipe);
-    child.wait_with_output().unwrap()
+    let mut args = vec![
+        "validate",
+        "--batch",
+        "--jwks",
+        jwks.to_str().unwrap(),
+        "--issuer",
+        ISSUER,
+        "--audience",
+        ISSUER,
+        "--now",
+        &now,
+    ];
+    args.extend_from_slice(extra);
+    args.push(input_arg);
+    authprobe(&args, Some(stdin))
 }
 
 fn records(out: &Output) -> Vec<Value> {
@@ -153,8 +142,7 @@ fn check_mixed(out: &Output, expected: &[(usize, Option<&str>)], secrets: &[Stri
 #[test]
 fn mixed_tokens_from_a_file_keep_input_order_and_codes() {
     let (input, expected, secrets) = mixed();
-    let dir = std::env::temp_dir().join(format!("authprobe-batch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("batch");
     let file = dir.join("tokens.txt");
     std::fs::write(&file, &input).unwrap();
     let out = batch(file.to_str().unwrap(), &[], "");
@@ -240,8 +228,8 @@ fn input_without_tokens_is_exit_3() {
 #[test]
 fn an_unusable_key_set_is_exit_3() {
     let s = Sample::load();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args([
+    let out = authprobe(
+        &[
             "validate",
             "--batch",
             "--jwks",
@@ -251,15 +239,8 @@ fn an_unusable_key_set_is_exit_3() {
             "--audience",
             ISSUER,
             "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let _ = pipe.write_all(s.token.as_bytes());
-    drop(pipe);
-    let out = child.wait_with_output().unwrap();
+        ],
+        Some(&s.token),
+    );
     assert_eq!(out.status.code(), Some(3));
 }

@@ -3,26 +3,11 @@
 
 mod common;
 
-use common::{fixture_path, Sample};
+use common::{authprobe, fixture_path, fresh_path, Sample};
 use serde_json::Value;
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const ISS: &str = "http://127.0.0.1:3000";
-
-fn authprobe(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the authprobe binary runs");
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
 
 fn text(out: &Output) -> (String, String) {
     (
@@ -120,8 +105,7 @@ fn decode_of_garbage_names_the_segment_and_offset_with_exit_3() {
 
 #[test]
 fn a_bad_jwks_file_is_exit_3_with_its_location() {
-    let dir = std::env::temp_dir().join(format!("authprobe-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("cli");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{\n  \"keys\": [\n    {\"kty\": \"OKP\",}\n  ]\n}\n").unwrap();
     let out = authprobe(
@@ -291,19 +275,9 @@ fn crack_finds_a_weak_secret_and_exports_for_hashcat() {
     assert!(text(&out).1.contains("only HMAC tokens"));
 }
 
-fn report_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "authprobe-cli-audit-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 #[test]
 fn audit_of_the_embedded_mock_passes_and_writes_every_report() {
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     let run = authprobe(
         &["audit", "--no-progress", "--out", out.to_str().unwrap()],
         None,
@@ -335,7 +309,7 @@ fn audit_of_the_embedded_mock_passes_and_writes_every_report() {
 
 #[test]
 fn audit_of_a_flawed_mock_exits_1_with_findings() {
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     let run = authprobe(
         &[
             "audit",
@@ -391,7 +365,7 @@ fn audit_mock(
 
 #[test]
 fn fail_on_sets_the_gate() {
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     // A missing challenge is a contract deviation (low): below the default gate.
     let (code, stdout, _) = audit_mock("no-www-authenticate", &["--suite", "error-contract"], &out);
     assert_eq!(code, Some(0), "{stdout}");
@@ -417,7 +391,7 @@ fn fail_on_sets_the_gate() {
 
 #[test]
 fn suppressions_need_a_reason_and_an_expiry_and_expire() {
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     std::fs::create_dir_all(&out).unwrap();
     let file = out.join("suppressions.toml");
     // Missing reason: bad input, located.
@@ -485,7 +459,7 @@ fn suppressions_need_a_reason_and_an_expiry_and_expire() {
 
 #[test]
 fn a_baseline_marks_findings_and_fail_on_new_ignores_known_ones() {
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     let (code, stdout, _) = audit_mock("accepts-alg-none", &["--suite", "attacks"], &out);
     assert_eq!(code, Some(1), "{stdout}");
     let previous = out.join("previous.json");
@@ -542,7 +516,7 @@ fn audit_of_an_unreachable_target_exits_4_and_still_writes_the_report() {
         .local_addr()
         .unwrap()
         .port();
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     let url = format!("http://127.0.0.1:{port}");
     let run = authprobe(
         &[
@@ -566,7 +540,7 @@ fn audit_of_an_unreachable_target_exits_4_and_still_writes_the_report() {
 
 #[test]
 fn audit_names_the_file_line_and_column_of_a_broken_suite_with_exit_3() {
-    let dir = report_dir();
+    let dir = fresh_path("cli-audit");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("broken.toml"), "[suite]\nname = \"x\"\ndescription = \"d\"\n\n[[case]]\nid = \"a\"\ntitle = \"t\"\nrule = \"AP-X\"\n[case.expect]\nstatu = 401\n").unwrap();
     let run = authprobe(
@@ -617,7 +591,7 @@ fn several_targets_are_audited_in_one_run_with_one_report() {
         .unwrap();
     let good = runtime.block_on(MockDeployment::start(None));
     let bad = runtime.block_on(MockDeployment::start(Some(Flaw::AcceptsAlgNone)));
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     std::fs::create_dir_all(&out).unwrap();
     let (a, b) = (
         mock_profile(&out, "orders", &good),
@@ -685,7 +659,7 @@ fn several_targets_are_audited_in_one_run_with_one_report() {
 
 #[test]
 fn too_many_unjudged_attack_cases_exit_7() {
-    let out = report_dir();
+    let out = fresh_path("cli-audit");
     // One second and 20 requests per second: the baseline passes, most attack cases never run.
     let args = ["--suite", "attacks", "--budget", "1", "--rate", "20"];
     let (code, stdout, _) = audit_mock("accepts-alg-none", &args, &out);
@@ -725,7 +699,7 @@ async fn audit_starts_from_a_token_alone() {
         let session = bootstrap(&http, &endpoints, &Credentials::throwaway("token-only"))
             .await
             .unwrap();
-        let dir = report_dir();
+        let dir = fresh_path("cli-audit");
         std::fs::create_dir_all(&dir).unwrap();
         let jwks = dir.join("jwks.json");
         std::fs::write(&jwks, session.jwks.to_string()).unwrap();

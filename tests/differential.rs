@@ -55,13 +55,6 @@ async fn fuzz_mock(flaw: Option<Flaw>, config: FuzzConfig) -> FuzzOutcome {
         .unwrap()
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!(
-        "authprobe-differential-{}-{name}",
-        std::process::id()
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_compliant_mock_agrees_on_10000_generated_tokens() {
     let config = FuzzConfig {
@@ -99,7 +92,7 @@ async fn the_compliant_mock_agrees_on_10000_generated_tokens() {
         .message
         .as_deref()
         .is_some_and(|m| m.contains(&format!("seed {SEED}"))));
-    let dir = temp_dir("compliant");
+    let dir = common::fresh_path("differential-compliant");
     report::write_all(r, &dir).unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -298,7 +291,7 @@ async fn findings_are_shrunk_deduplicated_and_reported_redacted() {
     assert!(!repro.contains(&f.rendered.token), "{repro}");
     assert!(case.message.as_deref().unwrap().contains("\"exp\""));
     assert!(outcome.report.summary.findings >= 1);
-    let dir = temp_dir("ignores-exp");
+    let dir = common::fresh_path("differential-ignores-exp");
     let written = report::write_all(&outcome.report, &dir).unwrap();
     for path in written {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -644,7 +637,6 @@ fn sample_material(catalogue: bool, attacker_seed: u64) -> (Arc<Material>, Oracl
         issuer_key: Some(sample.key),
         attacker: differential::attacker_keys(attacker_seed).unwrap(),
         oob_base: "http://127.0.0.1:9".into(),
-        catalogue_oob_base: "http://127.0.0.1:9".into(),
         shape: Shape::Bearer,
         catalogue,
         now: common::NOW,

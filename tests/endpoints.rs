@@ -3,14 +3,16 @@
 //! report calls out the endpoint that accepts what the others refuse, and the endpoints come
 //! from `--path`, a profile's `[[endpoint]]` entries or the backend's OpenAPI document.
 
+mod common;
+
 use authprobe::deployment::endpoint::Endpoint;
 use authprobe::deployment::mock::{Flaw, MockDeployment};
 use authprobe::deployment::profile::TargetProfile;
 use authprobe::judge::Severity;
 use authprobe::report::RunReport;
 use authprobe::run::{self, builtin, RunConfig, TargetSpec};
+use common::{authprobe_code_and_text, temp_dir};
 use serde_json::Value;
-use std::process::{Command, Stdio};
 
 const ENDPOINTS: [&str; 3] = ["/api/me", "GET /api/export", "/api/projects/42"];
 
@@ -162,32 +164,11 @@ path = "/users/me"
     assert!(bad.to_string().contains("starts with `/`"), "{bad}");
 }
 
-/// A fresh folder of this test's own under the system's temporary folder.
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("authprobe-endpoints-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn authprobe(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
 #[test]
 fn the_cli_reads_the_backends_openapi_document_and_reports_per_endpoint() {
-    let dir = temp_dir("openapi");
+    let dir = temp_dir("endpoints-openapi");
     let out = dir.to_str().unwrap();
-    let (code, text) = authprobe(&[
+    let (code, text) = authprobe_code_and_text(&[
         "audit",
         "--no-progress",
         "--mock-variant",
@@ -241,15 +222,16 @@ fn the_cli_reads_the_backends_openapi_document_and_reports_per_endpoint() {
 
 #[test]
 fn bad_endpoints_and_documents_are_input_errors_with_their_location() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("endpoints-bad");
     let out = dir.join("r");
     let out = out.to_str().unwrap();
-    let (code, text) = authprobe(&["audit", "--no-progress", "--path", "api/me", "--out", out]);
+    let (code, text) =
+        authprobe_code_and_text(&["audit", "--no-progress", "--path", "api/me", "--out", out]);
     assert_eq!(code, Some(3), "{text}");
     assert!(text.contains("starts with `/`"), "{text}");
     let doc = dir.join("openapi.json");
     std::fs::write(&doc, "{\n  \"openapi\": \"3.1.0\",\n  \"paths\": {,}\n}").unwrap();
-    let (code, text) = authprobe(&[
+    let (code, text) = authprobe_code_and_text(&[
         "audit",
         "--no-progress",
         "--openapi",

@@ -2,10 +2,10 @@
 //!
 //! Every file under `tests/fixtures/fuzz/<target>/` (crash and regression inputs kept from fuzz
 //! campaigns) and a sample of each committed corpus under `fuzz/corpus/<target>/` is replayed
-//! through exactly the checks the cargo-fuzz target runs: `fuzz/src/checks.rs` is included here,
+//! through exactly the checks the cargo-fuzz target runs: `fuzz/src/checks/` is included here,
 //! so there is one copy of every property. See fuzz/README.md.
 
-#[path = "../fuzz/src/checks.rs"]
+#[path = "../fuzz/src/checks/mod.rs"]
 mod checks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

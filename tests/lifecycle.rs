@@ -4,6 +4,8 @@
 //! numbers and their bounds into the reports and gates like `audit`; profiles take a
 //! `[lifecycle]` table.
 
+mod common;
+
 use authprobe::deployment::http::{Http, HttpOptions};
 use authprobe::deployment::mock::{Flaw, MockDeployment, KEY_CACHE_COOLDOWN, KEY_CACHE_MAX_AGE};
 use authprobe::deployment::profile::TargetProfile;
@@ -11,8 +13,8 @@ use authprobe::judge::{Cause, Severity};
 use authprobe::lifecycle::control::IssuerControl;
 use authprobe::lifecycle::policy::{LifecyclePolicy, LifecycleSection};
 use authprobe::lifecycle::{self, Backend, Kind, LifecycleRun, Measurement, Verdict};
+use common::{authprobe, fresh_path};
 use serde_json::Value;
-use std::process::Command;
 use std::time::Duration;
 
 fn policy() -> LifecyclePolicy {
@@ -134,23 +136,12 @@ async fn each_key_cache_flaw_is_caught_with_its_finding() {
 
 /// `authprobe lifecycle <args>`, its output.
 fn lifecycle_cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .arg("lifecycle")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn report_dir(tag: &str) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("authprobe-lifecycle-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    authprobe(&[&["lifecycle"], args].concat(), None)
 }
 
 #[test]
 fn the_command_reports_numbers_with_bounds_and_gates_on_findings() {
-    let dir = report_dir("storm");
+    let dir = fresh_path("lifecycle-storm");
     let out = lifecycle_cli(&[
         "--no-progress",
         "--mock-variant",
@@ -197,7 +188,7 @@ fn the_command_reports_numbers_with_bounds_and_gates_on_findings() {
     assert!(sarif.contains("AP-LC-FETCH-STORM"));
 
     // At the default gate (high) the same medium finding is reported and does not fail.
-    let dir = report_dir("storm-default");
+    let dir = fresh_path("lifecycle-storm-default");
     let out = lifecycle_cli(&[
         "--no-progress",
         "--mock-variant",
@@ -235,7 +226,7 @@ fn bad_lifecycle_input_is_exit_3_naming_what_is_wrong() {
 
 #[test]
 fn profiles_take_a_lifecycle_table_and_refuse_unknown_members_with_their_location() {
-    let dir = report_dir("profile");
+    let dir = fresh_path("lifecycle-profile");
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.toml");
     std::fs::write(
@@ -268,7 +259,7 @@ fn profiles_take_a_lifecycle_table_and_refuse_unknown_members_with_their_locatio
 
 #[test]
 fn an_unreachable_deployment_is_exit_4_and_the_report_is_still_written() {
-    let dir = report_dir("unreachable");
+    let dir = fresh_path("lifecycle-unreachable");
     let out = lifecycle_cli(&[
         "--no-progress",
         "--backend-url",

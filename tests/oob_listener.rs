@@ -3,15 +3,10 @@
 //! naming it through a forwarder on 127.0.0.3 (standing in for a tunnel or reverse proxy). A
 //! backend that fetches the token's `jku` is caught through either.
 
-use serde_json::Value;
-use std::process::{Command, Stdio};
+mod common;
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("authprobe-oob-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{authprobe_code_and_text, temp_dir};
+use serde_json::Value;
 
 /// Audits the mock that fetches `jku` with the attack suite; the report and the exit code.
 fn audit_jku(extra: &[&str], out: &std::path::Path) -> (Option<i32>, String, Value) {
@@ -26,17 +21,11 @@ fn audit_jku(extra: &[&str], out: &std::path::Path) -> (Option<i32>, String, Val
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let run = Command::new(env!("CARGO_BIN_EXE_authprobe"))
-        .args(&args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&run.stdout).into_owned() + &String::from_utf8_lossy(&run.stderr);
+    let (code, text) = authprobe_code_and_text(&args);
     let report = std::fs::read_to_string(out.join("latest/report.json"))
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap_or(Value::Null);
-    (run.status.code(), text, report)
+    (code, text, report)
 }
 
 /// The URLs of the jku cases the target fetched, as the forged tokens named them.
@@ -75,7 +64,7 @@ fn oob_origins(report: &Value) -> std::collections::BTreeSet<String> {
 
 #[test]
 fn listen_on_another_loopback_address() {
-    let dir = temp_dir("listen");
+    let dir = temp_dir("oob-listen");
     let (code, text, report) = audit_jku(&["--listen", "127.0.0.2:0"], &dir);
     assert_eq!(code, Some(1), "{text}");
     assert!(fetched_jku_findings(&report) > 0, "{text}");
@@ -114,7 +103,7 @@ fn the_callback_url_reaches_the_listener_through_a_forwarder() {
             });
         }
     });
-    let dir = temp_dir("callback");
+    let dir = temp_dir("oob-callback");
     let listen = format!("127.0.0.2:{port}");
     let callback = format!("http://{public}/");
     let (code, text, report) = audit_jku(&["--listen", &listen, "--callback-url", &callback], &dir);
@@ -130,7 +119,7 @@ fn the_callback_url_reaches_the_listener_through_a_forwarder() {
 
 #[test]
 fn a_callback_url_without_a_listener_or_a_busy_address_is_refused() {
-    let dir = temp_dir("refused");
+    let dir = temp_dir("oob-refused");
     let (code, text, _) = audit_jku(&["--callback-url", "http://example.test/"], &dir);
     assert_eq!(
         code,

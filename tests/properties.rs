@@ -56,7 +56,7 @@
 //!
 //! Failure seeds are persisted to `proptest-regressions/properties.txt` (committed).
 
-use authprobe::algorithm::{Algorithm, KeyFamily};
+use authprobe::algorithm::{Algorithm, KeyFamily, ED25519_GROUP_ORDER};
 use authprobe::base64url;
 use authprobe::jwk::{Key, KeySet};
 use authprobe::sign::{sign_compact, SigningKey};
@@ -1428,12 +1428,6 @@ fn ed_edit() -> impl Strategy<Value = EdEdit> {
     ]
 }
 
-/// The group order L, little-endian.
-const ED25519_L: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
-
 fn add_le(a: &[u8], b: &[u8; 32]) -> [u8; 32] {
     let mut out = [0u8; 32];
     let mut carry = 0u16;
@@ -1461,7 +1455,7 @@ fn edit_ed25519(signing: &ed25519_dalek::SigningKey, message: &[u8], edit: &EdEd
     match edit {
         EdEdit::Valid => {}
         EdEdit::NonCanonicalS => {
-            let s = add_le(&sig[32..], &ED25519_L);
+            let s = add_le(&sig[32..], &ED25519_GROUP_ORDER);
             sig[32..].copy_from_slice(&s);
         }
         EdEdit::SmallOrderR { i, non_canonical } => {

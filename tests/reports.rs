@@ -5,6 +5,8 @@
 //!
 //! Goldens live in `tests/fixtures/reports/`; `UPDATE_GOLDEN=1` rewrites them.
 
+mod common;
+
 use authprobe::judge::{Cause, Confidence, FlawClass, Severity};
 use authprobe::report::suppress::Suppressions;
 use authprobe::report::{
@@ -13,6 +15,7 @@ use authprobe::report::{
     Outcome, ReportError, RequestRecord, RunReport, SuiteResult, Suppressed, TargetInfo,
     REPORT_FILES,
 };
+use common::fresh_path;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -1952,7 +1955,7 @@ fn fail_on_new_ignores_unchanged_findings() {
 
 #[test]
 fn a_written_report_is_a_baseline() {
-    let dir = scratch("baseline");
+    let dir = fresh_path("reports-baseline");
     let report = representative();
     write_all(&report, &dir).expect("written");
     let loaded = baseline::load(&dir.join("report.json")).expect("loads");
@@ -2265,16 +2268,9 @@ fn html_escapes_every_field() {
 
 // ---------- write_all and the token guard ----------
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("reports-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 #[test]
 fn write_all_writes_five_files() {
-    let dir = scratch("ok").join("nested");
+    let dir = fresh_path("reports-ok").join("nested");
     let report = representative();
     let written = write_all(&report, &dir).expect("written");
     let names: Vec<String> = written
@@ -2303,7 +2299,7 @@ fn write_all_writes_five_files() {
 
 #[test]
 fn write_all_to_writes_the_same_files_into_every_folder() {
-    let root = scratch("multi");
+    let root = fresh_path("reports-multi");
     let (run, latest) = (root.join("run-1"), root.join("latest"));
     let report = representative();
     let written = write_all_to(&report, &[&run, &latest]).expect("written");
@@ -2346,7 +2342,7 @@ fn write_all_refuses_an_unredacted_token() {
         .as_mut()
         .expect("observed")
         .body_excerpt = format!("echo: {TOKEN}");
-    let dir = scratch("token");
+    let dir = fresh_path("reports-token");
     match write_all(&report, &dir) {
         Err(ReportError::UnredactedToken { file }) => assert_eq!(file, "report.json"),
         other => panic!("expected a refusal, got {other:?}"),
@@ -2358,14 +2354,14 @@ fn write_all_refuses_an_unredacted_token() {
         "curl -H 'Authorization: Bearer {TOKEN}' http://127.0.0.1:4000/api/me"
     ));
     assert!(matches!(
-        write_all(&report, &scratch("token2")),
+        write_all(&report, &fresh_path("reports-token2")),
         Err(ReportError::UnredactedToken { .. })
     ));
 
     // A token in a finding's message reaches every format that lists findings.
     let mut report = representative();
     report.suites[0].cases[2].findings[0].message = format!("echoed {TOKEN}");
-    let dir = scratch("token3");
+    let dir = fresh_path("reports-token3");
     assert!(matches!(
         write_all(&report, &dir),
         Err(ReportError::UnredactedToken { .. })

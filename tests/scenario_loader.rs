@@ -1,6 +1,8 @@
 //! The scenario loader: a valid suite becomes the expected model; each broken file fails with
 //! its exact `file:line:column` and hint; no input makes it panic; the real suites load.
 
+mod common;
+
 use authprobe::dangerous::forge::Severity;
 use authprobe::scenario::*;
 use proptest::prelude::*;
@@ -198,8 +200,7 @@ fn load_dir_reads_only_toml_files_sorted() {
 
 #[test]
 fn suite_names_are_unique_across_a_folder() {
-    let dir = std::env::temp_dir().join(format!("authprobe-scenarios-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::temp_dir("scenarios");
     let text = "[suite]\nname = \"same\"\ndescription = \"d\"\n";
     std::fs::write(dir.join("a.toml"), text).expect("write");
     std::fs::write(dir.join("b.toml"), text).expect("write");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use authprobe::algorithm::KeyFamily;
+use authprobe::algorithm::{KeyFamily, ED25519_GROUP_ORDER};
 use authprobe::base64url;
 use authprobe::jwk::{Key, KeyError, KeySet, KeySetError};
 use authprobe::sign::{sign_compact, SigningKey};
@@ -436,14 +436,10 @@ rule!(signature_all_zero, SIG, |s| replace_segment(
 ));
 rule!(signature_non_canonical_s, SIG, |s| {
     // S + ℓ encodes the same scalar mod ℓ; RFC 8032 §5.1.7 requires S < ℓ (CVE-2020-36843).
-    const ELL: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
-        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-    ];
     let mut sig = base64url::decode(s.token.rsplit('.').next().unwrap().as_bytes()).unwrap();
     let mut carry = 0u16;
     for i in 0..32 {
-        let sum = u16::from(sig[32 + i]) + u16::from(ELL[i]) + carry;
+        let sum = u16::from(sig[32 + i]) + u16::from(ED25519_GROUP_ORDER[i]) + carry;
         sig[32 + i] = sum as u8;
         carry = sum >> 8;
     }

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: the Better Auth sample fixture, re-signing with its
-//! issuer key, and the shared vectors folder.
+//! issuer key, the shared vectors folder, temporary folders of a test's own, and the `authprobe`
+//! binary as a user runs it.
 #![allow(dead_code)]
 
 use authprobe::jwk::KeySet;
@@ -8,6 +9,8 @@ use authprobe::validate::FixedClock;
 use authprobe::{Algorithm, Policy, Validator};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+#[cfg(feature = "cli")]
+use std::process::{Command, Output, Stdio};
 
 /// The sample issuer's origin (iss = aud for Better Auth).
 pub const ISSUER: &str = "http://127.0.0.1:3000";
@@ -83,4 +86,53 @@ impl Sample {
     pub fn sign_raw(&self, header: &[u8], payload: &[u8]) -> String {
         sign_compact(header, payload, &self.key, Algorithm::EdDSA).unwrap()
     }
+}
+
+/// A path of the calling test's own under the system's temporary folder, with nothing there:
+/// `authprobe-<name>-<process>-<thread>` (the tests of one binary run on threads of their own),
+/// removed if an earlier run left it.
+pub fn fresh_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "authprobe-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A fresh, empty folder of the calling test's own (see [`fresh_path`]).
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = fresh_path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the `authprobe` binary with `args`, and `stdin` (or nothing) on its standard input.
+#[cfg(feature = "cli")]
+pub fn authprobe(args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authprobe"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the authprobe binary runs");
+    let mut pipe = child.stdin.take().unwrap();
+    // The binary may exit before reading (bad arguments, an unusable key set): ignore EPIPE.
+    let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// Runs the `authprobe` binary with `args` and nothing on its standard input: its exit code and
+/// everything it printed (standard output, then standard error).
+#[cfg(feature = "cli")]
+pub fn authprobe_code_and_text(args: &[&str]) -> (Option<i32>, String) {
+    let out = authprobe(args, None);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
 }

@@ -15,6 +15,7 @@ pub mod edit;
 pub mod encodings;
 pub mod keys;
 pub mod raw_json;
+pub mod rng;
 pub mod sample;
 
 use crate::algorithm::Algorithm;

@@ -2,7 +2,7 @@
 //! malleability and small-order points, degenerate RSA keys, weak HMAC secrets.
 
 use super::*;
-use crate::algorithm::{Algorithm, Curve};
+use crate::algorithm::{Algorithm, Curve, ED25519_GROUP_ORDER};
 use crate::dangerous::forge::encodings::der;
 use crate::dangerous::forge::Forger;
 use crate::sign::SigningKey;
@@ -61,19 +61,6 @@ const ECDSA: [(Algorithm, Curve); 3] = [
     (Algorithm::ES384, Curve::P384),
     (Algorithm::ES512, Curve::P521),
 ];
-
-/// The group order n of each curve, big-endian, coordinate length.
-fn order(curve: Curve) -> Vec<u8> {
-    let hex = match curve {
-        Curve::P256 => "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551",
-        Curve::P384 => "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973",
-        Curve::P521 => "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
-    };
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-        .collect()
-}
 
 fn add_small(a: &[u8], k: u8) -> Vec<u8> {
     let mut out = a.to_vec();
@@ -168,7 +155,7 @@ fn e03(input: &ForgeInput<'_>, out: &mut Out) {
     let f = Forger::new(input.base);
     for (alg, curve) in ECDSA {
         let len = curve.coordinate_len();
-        let n = order(curve);
+        let n = curve.group_order().to_vec();
         let one = scalar(len, 1);
         let (r, s) = base_rs(input, curve);
         for (label, rr, ss) in [
@@ -203,7 +190,7 @@ fn e04(input: &ForgeInput<'_>, out: &mut Out) {
             continue;
         }
         let (r, s) = base_rs(input, curve);
-        let high = sub_be(&order(curve), &s);
+        let high = sub_be(curve.group_order(), &s);
         out.push(
             format!("{alg}, s replaced by n − s (still a valid signature)"),
             f.with_signature([r, high].concat()),
@@ -282,17 +269,12 @@ fn e07(input: &ForgeInput<'_>, out: &mut Out) {
     );
 }
 
-/// ℓ, the Ed25519 group order, little-endian.
-const ELL: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
-
+/// S + ℓ (little-endian, 32 bytes).
 fn add_ell(s: &[u8]) -> Vec<u8> {
     let mut out = s.to_vec();
     let mut carry = 0u16;
     for i in 0..32 {
-        let sum = u16::from(out[i]) + u16::from(ELL[i]) + carry;
+        let sum = u16::from(out[i]) + u16::from(ED25519_GROUP_ORDER[i]) + carry;
         out[i] = sum as u8;
         carry = sum >> 8;
     }
@@ -320,7 +302,7 @@ fn e08(input: &ForgeInput<'_>, out: &mut Out) {
         return;
     }
     let high = [&sig[..32], &add_ell(&sig[32..])[..]].concat();
-    let with_ell = [&sig[..32], &ELL[..]].concat();
+    let with_ell = [&sig[..32], &ED25519_GROUP_ORDER[..]].concat();
     for (label, s) in [
         ("S + ℓ (same scalar, non-canonical)", high),
         ("S = ℓ", with_ell),
