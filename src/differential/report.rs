@@ -204,13 +204,7 @@ fn observed(response: &Incoming, secrets: &[String], token: &str) -> Observed {
 }
 
 fn request_record(out: &Outgoing, token: &str, secrets: &[String]) -> RequestRecord {
-    let tokenize = |s: &str| {
-        if token.is_empty() {
-            s.to_owned()
-        } else {
-            s.replace(token, "$TOKEN")
-        }
-    };
+    let tokenize = |s: &str| redact::replace_all(s, token, "$TOKEN");
     RequestRecord {
         method: out.method.clone(),
         url: redact::redact(&tokenize(&out.url), secrets),

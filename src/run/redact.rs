@@ -6,14 +6,40 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut sorted: Vec<&String> = secrets.iter().filter(|s| s.len() >= 8).collect();
     sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in sorted {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), "<redacted>");
-        }
+        out = replace_all(&out, secret, "<redacted>");
     }
     redact_jws_shapes(&out)
 }
 
 /// Replaces `eyJ…` three-segment strings (any compact JWS) with `<redacted:jwt>`.
+/// `text` with every occurrence of `needle` replaced: SIMD search (memchr) and no work at all
+/// when `needle` cannot occur. Tokens of a megabyte are common here (the size-cap attacks), and
+/// the standard library's `replace` prepares a searcher as long as the needle on every call.
+pub fn replace_all(text: &str, needle: &str, with: &str) -> String {
+    if needle.is_empty() || needle.len() > text.len() {
+        return text.to_owned();
+    }
+    if needle.len() == text.len() {
+        return if needle == text {
+            with.to_owned()
+        } else {
+            text.to_owned()
+        };
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()) {
+        if at < last {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(with);
+        last = at + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 pub fn redact_jws_shapes(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -51,7 +77,7 @@ pub fn curl(
     secrets: &[String],
 ) -> String {
     let tokenize = |s: &str| match token {
-        Some(t) if !t.is_empty() => s.replace(t, "$TOKEN"),
+        Some(t) => replace_all(s, t, "$TOKEN"),
         _ => s.to_owned(),
     };
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
@@ -80,6 +106,30 @@ pub fn curl(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replace_all_is_str_replace() {
+        for (text, needle) in [
+            ("aaaa", "aa"),
+            ("abcabc", "abc"),
+            ("abc", "abc"),
+            ("abc", "abd"),
+            ("ab", "abc"),
+            ("xaax", ""),
+            ("a€b€", "€"),
+        ] {
+            let expected = if needle.is_empty() {
+                text.to_owned()
+            } else {
+                text.replace(needle, "<r>")
+            };
+            assert_eq!(
+                replace_all(text, needle, "<r>"),
+                expected,
+                "{text} / {needle}"
+            );
+        }
+    }
 
     #[test]
     fn redacts_tokens_and_secrets() {

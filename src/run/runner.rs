@@ -431,7 +431,10 @@ impl Runner<'_> {
                 .map(|(n, v)| {
                     (
                         n.clone(),
-                        redact::redact(&v.replace(token.unwrap_or("\u{0}"), "$TOKEN"), secrets),
+                        redact::redact(
+                            &redact::replace_all(v, token.unwrap_or_default(), "$TOKEN"),
+                            secrets,
+                        ),
                     )
                 })
                 .collect(),
