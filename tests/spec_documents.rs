@@ -11,8 +11,9 @@
 //!
 //! A check is a backtick span in one of four forms: `suite:<suite>/<case-id>` (a case of a built-in
 //! suite, scenarios/<suite>.toml), `catalogue:<ID>` (an attack class, A01 … J06),
-//! `test:<file>::<function>` (a #[test] or #[tokio::test] function in tests/<file>.rs) or
-//! `zoo:<backend>` (a manifest deploy/zoo/backends/<backend>.toml).
+//! `test:<file>::<function>` (a #[test] or #[tokio::test] function of the test binary `<file>`:
+//! in tests/<file>.rs or tests/<file>/main.rs, or in any module file either declares with `mod`,
+//! however deep) or `zoo:<backend>` (a manifest deploy/zoo/backends/<backend>.toml).
 
 use authprobe::dangerous::forge::catalogue;
 use authprobe::run::builtin::builtin_suites;
@@ -130,8 +131,9 @@ fn code_spans(line: &str) -> Vec<&str> {
 struct Repository {
     /// Built-in suite name → its case ids.
     suites: BTreeMap<String, BTreeSet<String>>,
-    /// tests/<file>.rs → its text, read on first use (`None` if the file does not exist).
-    test_sources: BTreeMap<String, Option<String>>,
+    /// Test binary → the text of each of its source files (root first), read on first use
+    /// (`None` if there is no such binary).
+    test_sources: BTreeMap<String, Option<Vec<TestSource>>>,
 }
 
 impl Repository {
@@ -174,17 +176,33 @@ impl Repository {
                 _ => Err(format!("the attack catalogue has no class `{id}`")),
             },
             Check::Test { file, function } => {
-                let source = self
+                let sources = self
                     .test_sources
                     .entry(file.clone())
-                    .or_insert_with(|| {
-                        fs::read_to_string(root().join("tests").join(format!("{file}.rs"))).ok()
-                    })
+                    .or_insert_with(|| test_binary_sources(file))
                     .as_deref();
-                let Some(source) = source else {
-                    return Err(format!("tests/{file}.rs does not exist"));
+                let Some(sources) = sources else {
+                    return Err(format!(
+                        "there is no test binary `{file}` (tests/{file}.rs or tests/{file}/main.rs)"
+                    ));
                 };
-                test_function(source, function).map_err(|why| format!("tests/{file}.rs: {why}"))
+                if sources
+                    .iter()
+                    .any(|s| test_function(&s.text, function).is_ok())
+                {
+                    return Ok(());
+                }
+                // Why not: from the file that has a function of that name (a helper), if any.
+                let needle = format!("fn {function}(");
+                match sources.iter().find(|s| s.text.contains(&needle)) {
+                    Some(s) => {
+                        test_function(&s.text, function).map_err(|why| format!("{}: {why}", s.path))
+                    }
+                    None => Err(format!(
+                        "no `{needle}` found in the {} file(s) of the test binary `{file}`",
+                        sources.len()
+                    )),
+                }
             }
             Check::Zoo(backend) => {
                 let path = root()
@@ -211,6 +229,85 @@ impl Repository {
             }
         }
     }
+}
+
+/// One source file of a test binary.
+struct TestSource {
+    /// The path from the repository root, for messages.
+    path: String,
+    text: String,
+}
+
+/// The source files of the test binary `name`: its root (tests/<name>.rs, or tests/<name>/main.rs
+/// for a binary split into modules) and every file a `mod <module>;` declaration reaches from it,
+/// with or without a `#[path = "…"]` attribute. `None` if the binary has no root file.
+fn test_binary_sources(name: &str) -> Option<Vec<TestSource>> {
+    let tests = root().join("tests");
+    let root_file = [
+        tests.join(format!("{name}.rs")),
+        tests.join(name).join("main.rs"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())?;
+    let mut sources = Vec::new();
+    let mut pending = vec![(root_file, true)];
+    let mut seen = BTreeSet::new();
+    while let Some((path, owns_directory)) = pending.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        pending.extend(module_files(&path, owns_directory, &text));
+        let shown = path
+            .strip_prefix(root())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        sources.push(TestSource { path: shown, text });
+    }
+    Some(sources)
+}
+
+/// The files of the out-of-line modules that `text`, the file at `path`, declares, each with
+/// whether it owns its directory, after Rust's rules: a crate root, `main.rs`, `mod.rs` or a
+/// `#[path]` file does (its modules sit beside it); `a.rs` does not (its modules sit in `a/`).
+fn module_files(path: &Path, owns_directory: bool, text: &str) -> Vec<(PathBuf, bool)> {
+    let declaration =
+        Regex::new(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+([a-z_][a-z0-9_]*)\s*;").unwrap();
+    let path_attribute = Regex::new(r#"^\s*#\[path\s*=\s*"([^"]+)"\]"#).unwrap();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut files = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(c) = declaration.captures(line) else {
+            continue;
+        };
+        let explicit = lines[..i]
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .take_while(|l| l.starts_with("#[") || l.starts_with("//"))
+            .find_map(|l| path_attribute.captures(l).map(|p| p[1].to_owned()));
+        if let Some(file) = explicit {
+            files.push((dir.join(file), true));
+            continue;
+        }
+        let base = if owns_directory {
+            dir.to_path_buf()
+        } else {
+            dir.join(path.file_stem().unwrap_or_default())
+        };
+        let module = &c[1];
+        let flat = base.join(format!("{module}.rs"));
+        if flat.is_file() {
+            files.push((flat, false));
+        } else {
+            files.push((base.join(module).join("mod.rs"), true));
+        }
+    }
+    files
 }
 
 /// `Ok` if `source` defines `fn <name>(` as a test: a `#[test]` or `#[tokio::test…]` attribute
@@ -542,6 +639,14 @@ fn the_checkers_themselves_tell_good_from_bad() {
         "a helper is no test"
     );
     assert!(verify("test:no_such_file::anything").is_err());
+    assert!(
+        verify("test:reports::json_is_golden_and_round_trips").is_ok(),
+        "a test in a module file of a binary split into modules"
+    );
+    assert!(
+        verify("test:reports::golden").is_err(),
+        "a helper in a module file is no test either"
+    );
     assert!(verify("zoo:jose-docs").is_ok());
     assert!(verify("zoo:jose-doc").is_err());
     // Anchors.
