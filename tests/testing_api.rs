@@ -98,6 +98,28 @@ fn a_verify_function_that_panics_on_hostile_input_is_a_server_error_finding() {
 }
 
 #[test]
+fn a_run_whose_baseline_failed_never_passes_the_gate() {
+    // The verify function guards /api/me only: audited at another path, even the valid token
+    // is answered 404, nothing can be judged, and the assertions say so.
+    let issuer = Issuer::ed25519();
+    let audit = Target::verify_fn(&issuer, |_: &str| Ok::<(), String>(()))
+        .endpoint("GET /api/elsewhere")
+        .unwrap()
+        .suites(&["attacks"])
+        .audit_blocking()
+        .unwrap();
+    assert!(!audit.report().baseline_ok);
+    let message = panic_message(|| {
+        audit.assert_passes_gate();
+    });
+    assert!(message.contains("baseline controls failed"), "{message}");
+    let message = panic_message(|| {
+        audit.assert_all_judged();
+    });
+    assert!(message.contains("nothing was judged"), "{message}");
+}
+
+#[test]
 fn bad_input_is_an_error_not_a_panic() {
     let err = Target::mock()
         .suites(&["no-such-suite"])

@@ -121,9 +121,24 @@ impl Audit {
         classes
     }
 
-    /// Panics, listing every failing finding, unless no finding fails the gate.
+    /// Panics unless the baseline controls passed (a valid token accepted, none and garbage
+    /// refused): without them no suite is judged, and a gate with nothing judged proves nothing.
+    #[track_caller]
+    fn assert_baseline(&self) {
+        if !self.report.baseline_ok {
+            panic!(
+                "authprobe: the baseline controls failed on {}, so nothing was judged:\n  {}",
+                self.target_names(),
+                self.report.notes.join("\n  ")
+            );
+        }
+    }
+
+    /// Panics, listing every failing finding, unless the suites were judged and no finding
+    /// fails the gate.
     #[track_caller]
     pub fn assert_passes_gate(&self) -> &Audit {
+        self.assert_baseline();
         let failures = self.gate_failures();
         if !failures.is_empty() {
             let mut text = format!(
@@ -167,10 +182,12 @@ impl Audit {
         self
     }
 
-    /// Panics unless every case ran and was judged (no transport or harness errors, no attack
-    /// answer left unjudged, the target reachable to the end); skipped cases are fine.
+    /// Panics unless every case ran and was judged (the baseline passed, no transport or
+    /// harness errors, no attack answer left unjudged, the target reachable to the end); skipped
+    /// cases are fine.
     #[track_caller]
     pub fn assert_all_judged(&self) -> &Audit {
+        self.assert_baseline();
         let errored: Vec<String> = self
             .report
             .all_cases()
