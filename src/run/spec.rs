@@ -8,7 +8,7 @@ pub struct TargetSpec {
     /// The target's name in reports (the profile's `[target] name`, the mock's variant, or the
     /// backend URL); part of every finding's fingerprint, so keep it stable between runs.
     pub name: String,
-    /// `mock` or `live`.
+    /// `mock`, `live` or `in-process` (an `authprobe::testing` target).
     pub kind: String,
     pub variant: Option<String>,
     pub endpoints: Endpoints,
