@@ -31,3 +31,17 @@ pub struct Endpoints {
     /// The front-end origin the backend allows in CORS.
     pub frontend_origin: Option<String>,
 }
+
+impl Endpoints {
+    /// A backend alone: no auth server, other instances or front end; Better Auth's base path.
+    pub fn backend_only(backend: impl Into<String>) -> Endpoints {
+        Endpoints {
+            backend: backend.into(),
+            auth: None,
+            auth_base_path: "/api/auth".into(),
+            backend_key_set_down: None,
+            backend_rate_limited: None,
+            frontend_origin: None,
+        }
+    }
+}

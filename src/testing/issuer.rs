@@ -133,13 +133,8 @@ impl Issuer {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let mut claims = json!({
-            "iat": now, "name": "Alice", "email": "alice@example.com", "emailVerified": false,
-            "image": null, "createdAt": "2026-11-26T10:57:03.553Z",
-            "updatedAt": "2026-11-26T10:57:03.553Z",
-            "id": "9URAu33PHr1A5LlE7KXJTelugMMDgpKy", "sub": "9URAu33PHr1A5LlE7KXJTelugMMDgpKy",
-            "exp": now + 900, "iss": self.url, "aud": self.audience,
-        });
+        let mut claims =
+            crate::dangerous::forge::sample::better_auth_claims(now, &self.url, &self.audience);
         if let Value::Object(map) = &mut claims {
             edit(map);
         }

@@ -134,14 +134,7 @@ impl Target {
     /// an [`Issuer`] it trusts ([`Target::issuer`]).
     pub fn live(backend_url: impl Into<String>) -> Target {
         let url: String = backend_url.into();
-        let endpoints = Endpoints {
-            backend: url.clone(),
-            auth: None,
-            auth_base_path: "/api/auth".into(),
-            backend_key_set_down: None,
-            backend_rate_limited: None,
-            frontend_origin: None,
-        };
+        let endpoints = Endpoints::backend_only(url.clone());
         Target::with_source(Source::Live(vec![TargetSpec::new(url, "live", endpoints)]))
     }
 
@@ -280,14 +273,7 @@ impl Target {
             Source::Live(specs) => specs,
             Source::InProcess(handler) => {
                 config.http.in_process.add(IN_PROCESS_ORIGIN, handler);
-                let endpoints = Endpoints {
-                    backend: IN_PROCESS_ORIGIN.into(),
-                    auth: None,
-                    auth_base_path: "/api/auth".into(),
-                    backend_key_set_down: None,
-                    backend_rate_limited: None,
-                    frontend_origin: None,
-                };
+                let endpoints = Endpoints::backend_only(IN_PROCESS_ORIGIN);
                 vec![TargetSpec::new("in-process", "in-process", endpoints)]
             }
         };

@@ -55,15 +55,20 @@ impl SampleIssuer {
     /// `exp` = `iat + 900`, `iss` = `aud` = `issuer`.
     pub fn token(&self, issuer: &str, now: i64) -> Token {
         let header = json!({"alg": self.alg.name(), "kid": SAMPLE_KID}).to_string();
-        let claims = json!({
-            "iat": now - 60, "name": "Alice", "email": "alice@example.com", "emailVerified": false,
-            "image": null, "createdAt": "2026-11-26T10:57:03.553Z", "updatedAt": "2026-11-26T10:57:03.553Z",
-            "id": "9URAu33PHr1A5LlE7KXJTelugMMDgpKy", "sub": "9URAu33PHr1A5LlE7KXJTelugMMDgpKy",
-            "exp": now + 840, "iss": issuer, "aud": issuer,
-        })
-        .to_string();
+        let claims = better_auth_claims(now - 60, issuer, issuer).to_string();
         let text = sign_compact(header.as_bytes(), claims.as_bytes(), &self.key, self.alg)
             .expect("the issuer's key signs its own algorithm");
         Token::parse(text).expect("a signed token parses")
     }
+}
+
+/// The claims Better Auth's JWT plugin issues for the sample user (Alice), in its member order:
+/// the user's fields, `sub`, `iat`, `exp` = `iat` + 15 minutes, `iss` and `aud`.
+pub fn better_auth_claims(iat: i64, issuer: &str, audience: &str) -> Value {
+    json!({
+        "iat": iat, "name": "Alice", "email": "alice@example.com", "emailVerified": false,
+        "image": null, "createdAt": "2026-11-26T10:57:03.553Z", "updatedAt": "2026-11-26T10:57:03.553Z",
+        "id": "9URAu33PHr1A5LlE7KXJTelugMMDgpKy", "sub": "9URAu33PHr1A5LlE7KXJTelugMMDgpKy",
+        "exp": iat + 900, "iss": issuer, "aud": audience,
+    })
 }
