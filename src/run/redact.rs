@@ -11,10 +11,10 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     redact_jws_shapes(&out)
 }
 
-/// Replaces `eyJ…` three-segment strings (any compact JWS) with `<redacted:jwt>`.
 /// `text` with every occurrence of `needle` replaced: SIMD search (memchr) and no work at all
-/// when `needle` cannot occur. Tokens of a megabyte are common here (the size-cap attacks), and
-/// the standard library's `replace` prepares a searcher as long as the needle on every call.
+/// when `needle` cannot occur. Tokens of a megabyte are common here (the size-cap attacks): a
+/// searcher as long as the needle costs time in proportion to it on every call, so a long needle
+/// is looked for by its first [`LONG_NEEDLE_PREFIX`] bytes and compared in full where they occur.
 pub fn replace_all(text: &str, needle: &str, with: &str) -> String {
     if needle.is_empty() || needle.len() > text.len() {
         return text.to_owned();
@@ -26,20 +26,30 @@ pub fn replace_all(text: &str, needle: &str, with: &str) -> String {
             text.to_owned()
         };
     }
+    let (hay, pattern) = (text.as_bytes(), needle.as_bytes());
+    let finder = memchr::memmem::Finder::new(&pattern[..pattern.len().min(LONG_NEEDLE_PREFIX)]);
     let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for at in memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()) {
-        if at < last {
-            continue;
+    let (mut last, mut from) = (0, 0);
+    while let Some(found) = finder.find(&hay[from..]) {
+        let at = from + found;
+        if hay[at..].starts_with(pattern) {
+            // `at` and `at + needle.len()` are char boundaries: a whole `&str` matched there.
+            out.push_str(&text[last..at]);
+            out.push_str(with);
+            last = at + pattern.len();
+            from = last;
+        } else {
+            from = at + 1;
         }
-        out.push_str(&text[last..at]);
-        out.push_str(with);
-        last = at + needle.len();
     }
     out.push_str(&text[last..]);
     out
 }
 
+/// How much of a long needle [`replace_all`] searches for before comparing the rest.
+const LONG_NEEDLE_PREFIX: usize = 64;
+
+/// Replaces `eyJ…` three-segment strings (any compact JWS) with `<redacted:jwt>`.
 pub fn redact_jws_shapes(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -128,6 +138,48 @@ mod tests {
                 expected,
                 "{text} / {needle}"
             );
+        }
+    }
+
+    #[test]
+    fn replace_all_finds_long_needles_by_their_prefix() {
+        let long = "p".repeat(LONG_NEEDLE_PREFIX) + "-tail";
+        let near = "p".repeat(LONG_NEEDLE_PREFIX) + "-tall";
+        for text in [
+            format!("Bearer {long}"),
+            format!("{near}{long}{long}x"),
+            format!("{long}{near}"),
+            format!("p{long}€{long}"),
+            near.clone(),
+            format!("{near}{near}"),
+        ] {
+            assert_eq!(
+                replace_all(&text, &long, "$T"),
+                text.replace(&long, "$T"),
+                "{text}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Needles either side of the prefix length, over an alphabet small enough to make
+        /// near misses and overlaps common.
+        #[test]
+        fn replace_all_matches_str_replace(
+            text in "[ab€]{0,300}",
+            needle in "[ab€]{1,90}",
+        ) {
+            proptest::prop_assert_eq!(replace_all(&text, &needle, "<r>"), text.replace(&needle, "<r>"));
+        }
+
+        #[test]
+        fn replace_all_finds_a_planted_long_needle(
+            before in "[ab]{0,80}",
+            needle in "[ab]{60,120}",
+            after in "[ab]{0,80}",
+        ) {
+            let text = format!("{before}{needle}{after}");
+            proptest::prop_assert_eq!(replace_all(&text, &needle, "<r>"), text.replace(&needle, "<r>"));
         }
     }
 
