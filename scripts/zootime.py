@@ -13,9 +13,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "deploy" / "zoo"))
+import zoo  # noqa: E402  (deploy/zoo/zoo.py: the zoo's runner, for its /proc reading)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -53,18 +57,8 @@ def zoo_groups(state_file: Path) -> list[int]:
 
 def group_cpu(groups: set[int]) -> float:
     """CPU seconds (user + system) used so far by the live processes of these process groups."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) in groups:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICKS
+    ticks = sum(int(f[11]) + int(f[12]) for _, f in zoo.proc_stats() if int(f[2]) in groups)
+    return ticks / TICKS
 
 
 def machine_busy() -> float:

@@ -64,3 +64,48 @@ async fn the_compliant_mock_answers_every_attack_quickly() {
     let report = attacks(None).await;
     assert_eq!(slow_cases(&report), Vec::<(String, u64)>::new());
 }
+
+/// A target that hangs on huge tokens (no answer within the request timeout) is a finding too,
+/// and its re-check waits only as long as the threshold needs, not the whole timeout again.
+#[cfg(feature = "testing")]
+#[test]
+fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
+    use authprobe::testing::{Issuer, Target};
+    use std::time::Duration;
+    let issuer = Issuer::ed25519();
+    let good = issuer.token();
+    let audit = Target::verify_fn(&issuer, move |token: &str| {
+        if token == good {
+            return Ok(());
+        }
+        if token.len() > 100_000 {
+            std::thread::sleep(Duration::from_secs(4));
+        }
+        Err("refused")
+    })
+    .suites(&["attacks"])
+    .timeout(Duration::from_secs(3))
+    .audit_blocking()
+    .unwrap();
+    let report = audit.report();
+    let hung: Vec<_> = report
+        .all_cases()
+        .filter(|c| c.message.as_deref().is_some_and(|m| m.contains("timed out")))
+        .collect();
+    assert!(!hung.is_empty(), "no request timed out");
+    for case in &hung {
+        let finding = case
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "AP-DOS-SLOW")
+            .unwrap_or_else(|| panic!("{}: no AP-DOS-SLOW finding", case.id));
+        // Median ≈ 0 ms, so the threshold is the 1 s floor and the re-check waits 2 s, not 3.
+        assert!(
+            finding
+                .message
+                .contains("no answer within 2000 ms when the request was sent again alone"),
+            "{}",
+            finding.message
+        );
+    }
+}

@@ -232,9 +232,8 @@ def cmdline(pid: int) -> str | None:
         return None
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live processes whose process group is pgid (zombies excluded)."""
-    members = []
+def proc_stats():
+    """(pid, the fields of /proc/<pid>/stat after the command name) of every process."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -242,10 +241,12 @@ def group_members(pgid: int) -> list[int]:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
+        yield int(entry), stat[stat.rindex(")") + 2:].split()
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes whose process group is pgid (zombies excluded)."""
+    return [pid for pid, fields in proc_stats() if fields[0] != "Z" and int(fields[2]) == pgid]
 
 
 def stop_all(cmd: str = "stop", grace: float | None = None) -> int:

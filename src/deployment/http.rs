@@ -218,13 +218,24 @@ impl Http {
 
     /// Sends one request. Redirects are returned, not followed.
     pub async fn send(&self, out: &Outgoing) -> Result<Incoming, TransportError> {
+        self.send_within(out, self.options.timeout).await
+    }
+
+    /// [`Http::send`] with a time limit of its own, at most the client's: a caller that only
+    /// needs to know whether an answer comes within `limit` does not wait for the whole timeout.
+    pub async fn send_within(
+        &self,
+        out: &Outgoing,
+        limit: Duration,
+    ) -> Result<Incoming, TransportError> {
+        let limit = limit.min(self.options.timeout);
         self.pace().await;
         if let Some(handler) = self.options.in_process.route(&out.url) {
-            return self.send_in_process(handler, out).await;
+            return self.send_in_process(handler, out, limit).await;
         }
         let method = reqwest::Method::from_bytes(out.method.as_bytes())
             .map_err(|_| TransportError::Build(format!("method {:?}", out.method)))?;
-        let mut request = self.client.request(method, &out.url);
+        let mut request = self.client.request(method, &out.url).timeout(limit);
         for (name, value) in self.options.extra_headers.iter().chain(&out.headers) {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -232,7 +243,7 @@ impl Http {
             request = request.body(body.clone());
         }
         let started = std::time::Instant::now();
-        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+        let mut response = request.send().await.map_err(|e| classify(e, limit))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -245,7 +256,7 @@ impl Http {
             })
             .collect();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, limit))? {
             let room = self.options.max_body_bytes.saturating_sub(body.len());
             body.extend_from_slice(&chunk[..chunk.len().min(room)]);
             if room < chunk.len() {
@@ -265,6 +276,7 @@ impl Http {
         &self,
         handler: &Arc<dyn InProcess>,
         out: &Outgoing,
+        limit: Duration,
     ) -> Result<Incoming, TransportError> {
         let mut request = out.clone();
         request.headers = self
@@ -276,10 +288,10 @@ impl Http {
             .collect();
         let started = std::time::Instant::now();
         let mut answer = tokio::spawn(handler.handle(request));
-        let mut incoming = match tokio::time::timeout(self.options.timeout, &mut answer).await {
+        let mut incoming = match tokio::time::timeout(limit, &mut answer).await {
             Err(_) => {
                 answer.abort();
-                return Err(TransportError::Timeout(self.options.timeout));
+                return Err(TransportError::Timeout(limit));
             }
             Ok(Ok(answer)) => answer?,
             Ok(Err(e)) => Incoming {
@@ -294,16 +306,18 @@ impl Http {
         Ok(incoming)
     }
 
-    fn classify(&self, e: reqwest::Error) -> TransportError {
-        if e.is_timeout() {
-            TransportError::Timeout(self.options.timeout)
-        } else if e.is_connect() {
-            TransportError::Connect(source_chain(&e))
-        } else if e.is_builder() {
-            TransportError::Build(source_chain(&e))
-        } else {
-            TransportError::Other(source_chain(&e))
-        }
+}
+
+/// A reqwest error as a transport error; `limit` is the time limit the request had.
+fn classify(e: reqwest::Error, limit: Duration) -> TransportError {
+    if e.is_timeout() {
+        TransportError::Timeout(limit)
+    } else if e.is_connect() {
+        TransportError::Connect(source_chain(&e))
+    } else if e.is_builder() {
+        TransportError::Build(source_chain(&e))
+    } else {
+        TransportError::Other(source_chain(&e))
     }
 }
 

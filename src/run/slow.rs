@@ -8,6 +8,13 @@ pub const SLOW_FACTOR: u64 = 10;
 /// … and at least this long is a denial-of-service finding (findings.md §7, `AP-DOS-SLOW`), if
 /// it is that slow again when re-sent alone.
 pub const SLOW_FLOOR: Duration = Duration::from_secs(1);
+/// What a slow case re-sent alone did.
+pub(super) enum Alone {
+    Answered(Duration),
+    /// No answer within the re-check's limit (the threshold and [`SLOW_FLOOR`] more).
+    NoAnswerWithin(Duration),
+}
+
 /// How many slow cases are re-sent at once.
 pub(super) const SLOW_RECHECKS_AT_ONCE: usize = 8;
 
