@@ -109,3 +109,46 @@ fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
         );
     }
 }
+
+/// Once a target has let three requests time out, each further request gets a quarter of the
+/// timeout (at least 2 s) instead of the whole timeout, so a target that keeps hanging does not
+/// hold the audit for a timeout per case; the report says so.
+#[cfg(feature = "testing")]
+#[test]
+fn a_target_that_keeps_hanging_gets_a_shorter_limit_after_three_timeouts() {
+    use authprobe::testing::{Issuer, Target};
+    use std::time::Duration;
+    let issuer = Issuer::ed25519();
+    let good = issuer.token();
+    let audit = Target::verify_fn(&issuer, move |token: &str| {
+        if token == good {
+            return Ok(());
+        }
+        if token.len() > 20_000 {
+            std::thread::sleep(Duration::from_secs(4));
+        }
+        Err("refused")
+    })
+    .suites(&["attacks"])
+    .timeout(Duration::from_secs(3))
+    .concurrency(1)
+    .audit_blocking()
+    .unwrap();
+    let report = audit.report();
+    let messages: Vec<&str> = report
+        .all_cases()
+        .filter_map(|c| c.message.as_deref())
+        .filter(|m| m.contains("timed out"))
+        .collect();
+    let whole = messages.iter().filter(|m| m.contains("after 3s")).count();
+    let shorter = messages.iter().filter(|m| m.contains("after 2s")).count();
+    assert_eq!(whole, 3, "{messages:?}");
+    assert!(shorter >= 1, "{messages:?}");
+    assert!(
+        report.notes.iter().any(|n| n.contains(
+            "after the first 3, each request was given 2000 ms instead of the 3000 ms timeout"
+        )),
+        "{:?}",
+        report.notes
+    );
+}

@@ -215,7 +215,8 @@ pub struct TransportArgs {
     /// Limit the request rate (requests per second).
     #[arg(long, value_name = "PER_SECOND")]
     pub rate: Option<f64>,
-    /// Per-request timeout in milliseconds.
+    /// Per-request timeout in milliseconds (after three timeouts of a target, a quarter of it,
+    /// at least 2 s, for that target's further requests).
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
     /// An extra CA certificate (PEM) to trust for https targets.

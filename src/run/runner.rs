@@ -8,6 +8,8 @@ pub(super) struct Runner<'a> {
     pub(super) http: &'a Http,
     pub(super) config: &'a RunConfig,
     pub(super) consecutive_connect_errors: AtomicUsize,
+    /// Requests that got no answer within their time limit.
+    pub(super) timeouts: AtomicUsize,
     pub(super) done: AtomicUsize,
 }
 
@@ -15,6 +17,30 @@ impl Runner<'_> {
     pub(super) fn target_down(&self) -> bool {
         self.consecutive_connect_errors.load(Ordering::Relaxed)
             >= self.config.max_consecutive_connect_errors
+    }
+
+    /// The time limit of the next request: the run's timeout, or [`hung_limit`] of it once the
+    /// target has let [`HUNG_AFTER_TIMEOUTS`] requests time out.
+    fn request_limit(&self) -> Duration {
+        let timeout = self.config.http.timeout;
+        if self.timeouts.load(Ordering::Relaxed) >= HUNG_AFTER_TIMEOUTS {
+            hung_limit(timeout)
+        } else {
+            timeout
+        }
+    }
+
+    /// What the report says when the target hung.
+    pub(super) fn hung_note(&self) -> Option<String> {
+        let timeouts = self.timeouts.load(Ordering::Relaxed);
+        let timeout = self.config.http.timeout;
+        (timeouts >= HUNG_AFTER_TIMEOUTS && hung_limit(timeout) < timeout).then(|| {
+            format!(
+                "{timeouts} requests got no answer in time: after the first {HUNG_AFTER_TIMEOUTS}, each request was given {} ms instead of the {} ms timeout (the target hangs; the slow answers are findings)",
+                hung_limit(timeout).as_millis(),
+                timeout.as_millis()
+            )
+        })
     }
 
     pub(super) fn baseline_items(&self) -> Vec<Item> {
@@ -296,7 +322,10 @@ impl Runner<'_> {
     ) -> Result<Incoming, TransportError> {
         let mut attempt = 0;
         loop {
-            let result = self.http.send(out).await;
+            let result = self.http.send_within(out, self.request_limit()).await;
+            if let Err(TransportError::Timeout(_)) = &result {
+                self.timeouts.fetch_add(1, Ordering::Relaxed);
+            }
             match &result {
                 Ok(_) => {
                     self.consecutive_connect_errors.store(0, Ordering::Relaxed);

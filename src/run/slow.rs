@@ -8,6 +8,18 @@ pub const SLOW_FACTOR: u64 = 10;
 /// … and at least this long is a denial-of-service finding (findings.md §7, `AP-DOS-SLOW`), if
 /// it is that slow again when re-sent alone.
 pub const SLOW_FLOOR: Duration = Duration::from_secs(1);
+/// After this many requests of a target got no answer within the timeout …
+pub(super) const HUNG_AFTER_TIMEOUTS: usize = 3;
+
+/// … each further request gets this long instead of the whole timeout: a quarter of it, and at
+/// least twice [`SLOW_FLOOR`] so that a slow answer still counts as one. A target that hangs on
+/// many cases (a backlog of key-set fetches, a stuck worker) would otherwise hold the audit for
+/// a whole timeout per case and slot; what still times out is re-checked alone like every slow
+/// answer, and the report says the limit changed.
+pub(super) fn hung_limit(timeout: Duration) -> Duration {
+    (timeout / 4).max(SLOW_FLOOR * 2).min(timeout)
+}
+
 /// What a slow case re-sent alone did.
 pub(super) enum Alone {
     Answered(Duration),

@@ -120,6 +120,7 @@ pub(super) async fn audit_target(
         http,
         config,
         consecutive_connect_errors: AtomicUsize::new(0),
+        timeouts: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
     };
     let deadline = config.budget.map(|b| started + b);
@@ -286,6 +287,9 @@ pub(super) async fn audit_target(
                 suite.suite.name
             ));
         }
+    }
+    if let Some(note) = runner.hung_note() {
+        notes.push(note);
     }
     // Fetches of out-of-band URLs can arrive after the answer: check once more at the end.
     let fetched = oob.requested_paths().await;
