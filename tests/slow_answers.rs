@@ -90,7 +90,11 @@ fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
     let report = audit.report();
     let hung: Vec<_> = report
         .all_cases()
-        .filter(|c| c.message.as_deref().is_some_and(|m| m.contains("timed out")))
+        .filter(|c| {
+            c.message
+                .as_deref()
+                .is_some_and(|m| m.contains("timed out"))
+        })
         .collect();
     assert!(!hung.is_empty(), "no request timed out");
     for case in &hung {

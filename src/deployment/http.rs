@@ -305,7 +305,6 @@ impl Http {
         incoming.elapsed = started.elapsed();
         Ok(incoming)
     }
-
 }
 
 /// A reqwest error as a transport error; `limit` is the time limit the request had.
