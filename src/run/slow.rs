@@ -20,6 +20,15 @@ pub(super) fn hung_limit(timeout: Duration) -> Duration {
     (timeout / 4).max(SLOW_FLOOR * 2).min(timeout)
 }
 
+/// The case's request got no answer within its time limit.
+pub(super) fn timed_out(case: &CaseResult) -> bool {
+    case.outcome == Outcome::Error
+        && case
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("timed out"))
+}
+
 /// What a slow case re-sent alone did.
 pub(super) enum Alone {
     Answered(Duration),

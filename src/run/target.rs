@@ -262,13 +262,8 @@ pub(super) async fn audit_target(
             .zip(concurrent.iter().chain(exclusive.iter()))
             .enumerate()
         {
-            let timed_out = case.outcome == Outcome::Error
-                && case
-                    .message
-                    .as_deref()
-                    .is_some_and(|m| m.contains("timed out"));
             if matches!(case.suite.as_str(), "attacks" | "placement")
-                && (case.observed.is_some() || timed_out)
+                && (case.observed.is_some() || timed_out(case))
                 && case.duration_ms >= SLOW_FLOOR.as_millis() as u64
             {
                 slow_candidates.push((suite_index, case_index, (*item).clone()));
