@@ -1,6 +1,6 @@
 """Hand checks of one running zoo backend: ~95 requests, one line each (case, expectation, status, body).
 
-    python/.venv/bin/python prove/battery.py http://127.0.0.1:44210 eddsa      (cwd deploy/zoo)
+    python/.venv/bin/python prove/battery.py http://127.0.0.1:31210 eddsa      (cwd deploy/zoo)
 
 Not a proof and not run by prove.sh: the battery the Python backends were checked with before being
 declared compliant (valid token 200; no token, garbage, tampered, alg none, HS256 keyed with the

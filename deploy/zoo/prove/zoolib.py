@@ -380,7 +380,7 @@ def main(prove: Callable[[str, str], bool]) -> None:
 
     Exit 0 = flaw present (prove returned True), 1 = not present, 2 = could not tell."""
     parser = argparse.ArgumentParser(description=(sys.modules["__main__"].__doc__ or "").strip() or None)
-    parser.add_argument("--backend", required=True, help="e.g. http://127.0.0.1:44310")
+    parser.add_argument("--backend", required=True, help="e.g. http://127.0.0.1:31310")
     parser.add_argument("--issuer", required=True, choices=sorted(ISSUERS))
     args = parser.parse_args()
     backend = args.backend.rstrip("/")
