@@ -65,28 +65,35 @@ async fn the_compliant_mock_answers_every_attack_quickly() {
     assert_eq!(slow_cases(&report), Vec::<(String, u64)>::new());
 }
 
+/// A verify function that accepts its issuer's token, refuses the rest, and takes 4 s (longer
+/// than the tests' 3 s timeout) over tokens longer than `len` bytes.
+#[cfg(feature = "testing")]
+fn hanging_on_tokens_over(len: usize) -> authprobe::testing::Target {
+    use authprobe::testing::{Issuer, Target};
+    let issuer = Issuer::ed25519();
+    let good = issuer.token();
+    Target::verify_fn(&issuer, move |token: &str| {
+        if token == good {
+            return Ok(());
+        }
+        if token.len() > len {
+            std::thread::sleep(std::time::Duration::from_secs(4));
+        }
+        Err("refused")
+    })
+}
+
 /// A target that hangs on huge tokens (no answer within the request timeout) is a finding too,
 /// and its re-check waits only as long as the threshold needs, not the whole timeout again.
 #[cfg(feature = "testing")]
 #[test]
 fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
-    use authprobe::testing::{Issuer, Target};
     use std::time::Duration;
-    let issuer = Issuer::ed25519();
-    let good = issuer.token();
-    let audit = Target::verify_fn(&issuer, move |token: &str| {
-        if token == good {
-            return Ok(());
-        }
-        if token.len() > 100_000 {
-            std::thread::sleep(Duration::from_secs(4));
-        }
-        Err("refused")
-    })
-    .suites(&["attacks"])
-    .timeout(Duration::from_secs(3))
-    .audit_blocking()
-    .unwrap();
+    let audit = hanging_on_tokens_over(100_000)
+        .suites(&["attacks"])
+        .timeout(Duration::from_secs(3))
+        .audit_blocking()
+        .unwrap();
     let report = audit.report();
     let hung: Vec<_> = report
         .all_cases()
@@ -120,24 +127,13 @@ fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
 #[cfg(feature = "testing")]
 #[test]
 fn a_target_that_keeps_hanging_gets_a_shorter_limit_after_three_timeouts() {
-    use authprobe::testing::{Issuer, Target};
     use std::time::Duration;
-    let issuer = Issuer::ed25519();
-    let good = issuer.token();
-    let audit = Target::verify_fn(&issuer, move |token: &str| {
-        if token == good {
-            return Ok(());
-        }
-        if token.len() > 20_000 {
-            std::thread::sleep(Duration::from_secs(4));
-        }
-        Err("refused")
-    })
-    .suites(&["attacks"])
-    .timeout(Duration::from_secs(3))
-    .concurrency(1)
-    .audit_blocking()
-    .unwrap();
+    let audit = hanging_on_tokens_over(20_000)
+        .suites(&["attacks"])
+        .timeout(Duration::from_secs(3))
+        .concurrency(1)
+        .audit_blocking()
+        .unwrap();
     let report = audit.report();
     let messages: Vec<&str> = report
         .all_cases()
