@@ -65,8 +65,8 @@ async fn the_compliant_mock_answers_every_attack_quickly() {
     assert_eq!(slow_cases(&report), Vec::<(String, u64)>::new());
 }
 
-/// A verify function that accepts its issuer's token, refuses the rest, and takes 4 s (longer
-/// than the tests' 3 s timeout) over tokens longer than `len` bytes.
+/// The attacks suite against a verify function that accepts its issuer's token, refuses the
+/// rest, and takes 4 s, longer than the 3 s request timeout, over tokens longer than `len` bytes.
 #[cfg(feature = "testing")]
 fn hanging_on_tokens_over(len: usize) -> authprobe::testing::Target {
     use authprobe::testing::{Issuer, Target};
@@ -81,6 +81,8 @@ fn hanging_on_tokens_over(len: usize) -> authprobe::testing::Target {
         }
         Err("refused")
     })
+    .suites(&["attacks"])
+    .timeout(std::time::Duration::from_secs(3))
 }
 
 /// A target that hangs on huge tokens (no answer within the request timeout) is a finding too,
@@ -88,12 +90,7 @@ fn hanging_on_tokens_over(len: usize) -> authprobe::testing::Target {
 #[cfg(feature = "testing")]
 #[test]
 fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
-    use std::time::Duration;
-    let audit = hanging_on_tokens_over(100_000)
-        .suites(&["attacks"])
-        .timeout(Duration::from_secs(3))
-        .audit_blocking()
-        .unwrap();
+    let audit = hanging_on_tokens_over(100_000).audit_blocking().unwrap();
     let report = audit.report();
     let hung: Vec<_> = report
         .all_cases()
@@ -127,10 +124,7 @@ fn a_target_that_hangs_is_confirmed_without_waiting_the_whole_timeout_again() {
 #[cfg(feature = "testing")]
 #[test]
 fn a_target_that_keeps_hanging_gets_a_shorter_limit_after_three_timeouts() {
-    use std::time::Duration;
     let audit = hanging_on_tokens_over(20_000)
-        .suites(&["attacks"])
-        .timeout(Duration::from_secs(3))
         .concurrency(1)
         .audit_blocking()
         .unwrap();

@@ -204,7 +204,7 @@ fn observed(response: &Incoming, secrets: &[String], token: &str) -> Observed {
 }
 
 fn request_record(out: &Outgoing, token: &str, secrets: &[String]) -> RequestRecord {
-    let tokenize = |s: &str| redact::replace_all(s, token, "$TOKEN");
+    let tokenize = |s: &str| redact::replace_all(s, token, "$TOKEN").into_owned();
     RequestRecord {
         method: out.method.clone(),
         url: redact::redact(&tokenize(&out.url), secrets),

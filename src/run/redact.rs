@@ -1,12 +1,16 @@
 //! Redaction: tokens and key material never reach a report, a log line or a reproduction.
 
+use std::borrow::Cow;
+
 /// Replaces every secret (and anything shaped like a compact JWS) in `text`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_owned();
     let mut sorted: Vec<&String> = secrets.iter().filter(|s| s.len() >= 8).collect();
     sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in sorted {
-        out = replace_all(&out, secret, "<redacted>");
+        if let Cow::Owned(replaced) = replace_all(&out, secret, "<redacted>") {
+            out = replaced;
+        }
     }
     redact_jws_shapes(&out)
 }
@@ -15,25 +19,22 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 /// when `needle` cannot occur. Tokens of a megabyte are common here (the size-cap attacks): a
 /// searcher as long as the needle costs time in proportion to it on every call, so a long needle
 /// is looked for by its first [`LONG_NEEDLE_PREFIX`] bytes and compared in full where they occur.
-pub fn replace_all(text: &str, needle: &str, with: &str) -> String {
+/// `text` itself, not a copy, when `needle` does not occur.
+pub fn replace_all<'a>(text: &'a str, needle: &str, with: &str) -> Cow<'a, str> {
     if needle.is_empty() || needle.len() > text.len() {
-        return text.to_owned();
-    }
-    if needle.len() == text.len() {
-        return if needle == text {
-            with.to_owned()
-        } else {
-            text.to_owned()
-        };
+        return Cow::Borrowed(text);
     }
     let (hay, pattern) = (text.as_bytes(), needle.as_bytes());
     let finder = memchr::memmem::Finder::new(&pattern[..pattern.len().min(LONG_NEEDLE_PREFIX)]);
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let (mut last, mut from) = (0, 0);
     while let Some(found) = finder.find(&hay[from..]) {
         let at = from + found;
         if hay[at..].starts_with(pattern) {
             // `at` and `at + needle.len()` are char boundaries: a whole `&str` matched there.
+            if last == 0 {
+                out.reserve(text.len()); // the first match: a copy is needed after all
+            }
             out.push_str(&text[last..at]);
             out.push_str(with);
             last = at + pattern.len();
@@ -42,8 +43,11 @@ pub fn replace_all(text: &str, needle: &str, with: &str) -> String {
             from = at + 1;
         }
     }
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[last..]);
-    out
+    Cow::Owned(out)
 }
 
 /// How much of a long needle [`replace_all`] searches for before comparing the rest.
@@ -87,8 +91,8 @@ pub fn curl(
     secrets: &[String],
 ) -> String {
     let tokenize = |s: &str| match token {
-        Some(t) => replace_all(s, t, "$TOKEN"),
-        _ => s.to_owned(),
+        Some(t) => replace_all(s, t, "$TOKEN").into_owned(),
+        None => s.to_owned(),
     };
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let mut cmd = format!(
